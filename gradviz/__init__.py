@@ -1,0 +1,7 @@
+"""gradviz: a visual debugger for backpropagation."""
+
+from gradviz.core import *  # noqa: F403
+from gradviz.core import __all__ as _core_all
+
+__version__ = "0.1.0"
+__all__ = [*_core_all, "__version__"]

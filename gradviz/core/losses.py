@@ -1,0 +1,56 @@
+"""Losses on the last layer's output a[L] (shape (n[L], m)).
+
+Each returns ``(J, dA, switches)``: J is the mean over the m examples; dA is the gradient of
+the *sum* of per-example losses (the affine backward divides by m, as in the course);
+switches is the hinge on/off pattern for the SVM (a kink), else None.
+All of them also run on complex arrays (comparisons use ``.real``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def softmax_ce(scores: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:
+    """J = mean(-log softmax(scores)[y]); y: int labels, shape (m,)."""
+    m = scores.shape[1]
+    cols = np.arange(m)
+    shifted = scores - scores.real.max(axis=0, keepdims=True)
+    exp = np.exp(shifted)
+    total = exp.sum(axis=0, keepdims=True)
+    log_probs = shifted - np.log(total)
+    J = -log_probs[y, cols].sum() / m
+    dscores = exp / total
+    dscores[y, cols] -= 1
+    return J, dscores, None
+
+
+def svm(scores: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, np.ndarray]:
+    """Multiclass hinge, margin 1: J = mean(sum_{j != y} max(0, s_j - s_y + 1))."""
+    m = scores.shape[1]
+    cols = np.arange(m)
+    margins = scores - scores[y, cols] + 1
+    active = margins.real > 0
+    active[y, cols] = False
+    J = np.where(active, margins, 0).sum() / m
+    dscores = active.astype(scores.real.dtype)
+    dscores[y, cols] = -active.sum(axis=0)
+    return J, dscores, active
+
+
+def bce(a: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:
+    """J = -mean(y log a + (1 - y) log(1 - a)); a = sigmoid output and y in {0, 1}, shape (1, m)."""
+    m = a.shape[1]
+    J = -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum() / m
+    da = (a - y) / (a * (1 - a))
+    return J, da, None
+
+
+def mse(a: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:
+    """J = 1/(2m) sum ||a - y||^2; y shape (n[L], m)."""
+    m = a.shape[1]
+    diff = a - y
+    return (diff * diff).sum() / (2 * m), diff, None
+
+
+LOSS_FUNCTIONS = {"softmax_ce": softmax_ce, "svm": svm, "bce": bce, "mse": mse}

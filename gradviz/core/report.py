@@ -1,0 +1,255 @@
+"""The result of a gradient check: per-block component arrays, the lecture's ratio, a verdict."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+GREAT, OK, WORRY = 1e-7, 1e-5, 1e-3
+STATUS_WORDS = {
+    "great": "great: backprop agrees with the numeric gradient",
+    "ok": "ok: probably right, but look at the worst components",
+    "worry": "worry: a bug is likely",
+    "wrong": "wrong: backprop disagrees with the numeric gradient",
+}
+
+
+def norm_ratio(numeric: np.ndarray, analytic: np.ndarray) -> float:
+    """‖n − a‖₂ / (‖n‖₂ + ‖a‖₂) over the given components; 0 when both are zero."""
+    numeric = np.asarray(numeric, dtype=np.float64)
+    analytic = np.asarray(analytic, dtype=np.float64)
+    denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    if denominator == 0:
+        return 0.0
+    return float(np.linalg.norm(numeric - analytic) / denominator)
+
+
+def status_of(difference: float) -> str:
+    """great (≤1e-7), ok (≤1e-5), worry (≤1e-3) or wrong (larger, or not a number)."""
+    if not math.isfinite(difference):
+        return "wrong"
+    if difference <= GREAT:
+        return "great"
+    if difference <= OK:
+        return "ok"
+    return "worry" if difference <= WORRY else "wrong"
+
+
+def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
+    """|a − n| / max(|a|, |n|), 0 where both are 0, NaN where n is NaN (unchecked)."""
+    scale = np.maximum(np.abs(analytic), np.abs(numeric))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rel = np.abs(analytic - numeric) / scale
+    rel[scale == 0] = 0.0
+    rel[np.isnan(numeric)] = np.nan
+    return rel
+
+
+@dataclass
+class Component:
+    """One element of θ, as listed by ``CheckReport.worst``."""
+
+    block: str
+    index: tuple[int, ...]
+    analytic: float
+    numeric: float
+    abs_error: float
+    rel_error: float
+    kink: bool
+
+
+@dataclass
+class BlockResult:
+    """One parameter block. Arrays have the parameter's shape; unchecked components are NaN."""
+
+    name: str
+    analytic: np.ndarray
+    numeric: np.ndarray
+    kink: np.ndarray
+    diagnosis: Any = None
+    abs_error: np.ndarray = field(init=False, repr=False)
+    rel_error: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.analytic = np.asarray(self.analytic, dtype=np.float64)
+        self.numeric = np.asarray(self.numeric, dtype=np.float64)
+        self.kink = np.asarray(self.kink, dtype=bool) & self.checked
+        self.abs_error = np.abs(self.analytic - self.numeric)
+        self.rel_error = relative_error(self.analytic, self.numeric)
+
+    @property
+    def checked(self) -> np.ndarray:
+        """Bool mask of the components that were checked."""
+        return ~np.isnan(self.numeric)
+
+    @property
+    def n_checked(self) -> int:
+        return int(self.checked.sum())
+
+    @property
+    def difference(self) -> float:
+        """The norm ratio over this block's checked components."""
+        c = self.checked
+        return norm_ratio(self.numeric[c], self.analytic[c])
+
+    @property
+    def difference_without_kinks(self) -> float:
+        keep = self.checked & ~self.kink
+        return norm_ratio(self.numeric[keep], self.analytic[keep])
+
+    @property
+    def failing(self) -> bool:
+        d = self.difference_without_kinks
+        return not math.isfinite(d) or d > OK
+
+
+@dataclass
+class CheckReport:
+    """Everything a gradient check found. ``settings`` records how it was run."""
+
+    blocks: dict[str, BlockResult]
+    settings: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    loss: float = float("nan")
+    engine: str = "reference"
+    elapsed: float = 0.0
+
+    # -- the verdict ---------------------------------------------------------------------------
+    @property
+    def difference(self) -> float:
+        """‖dθ_approx − dθ‖₂ / (‖dθ_approx‖₂ + ‖dθ‖₂) over every checked component."""
+        parts = [(b.numeric[b.checked], b.analytic[b.checked]) for b in self.blocks.values()]
+        return norm_ratio(
+            np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        )
+
+    @property
+    def status(self) -> str:
+        return status_of(self.difference)
+
+    @property
+    def passed(self) -> bool:
+        return self.status in ("great", "ok")
+
+    @property
+    def n_checked(self) -> int:
+        return sum(b.n_checked for b in self.blocks.values())
+
+    @property
+    def n_kinks(self) -> int:
+        return sum(int(b.kink.sum()) for b in self.blocks.values())
+
+    def failing_blocks(self) -> list[str]:
+        """Blocks whose own difference, kink-crossed components excluded, exceeds 1e-5."""
+        return [name for name, b in self.blocks.items() if b.failing]
+
+    def worst(self, n: int = 5) -> list[Component]:
+        """The n checked components with the largest relative error (ties: larger abs error)."""
+        rows = []
+        for name, b in self.blocks.items():
+            for flat in np.flatnonzero(b.checked):
+                rows.append((b.rel_error.flat[flat], b.abs_error.flat[flat], name, flat))
+        rows.sort(key=lambda r: (-np.nan_to_num(r[0], nan=np.inf), -r[1]))
+        return [self.component(name, flat) for _, _, name, flat in rows[:n]]
+
+    def component(self, block: str, flat_index: int) -> Component:
+        b = self.blocks[block]
+        pos = tuple(int(i) for i in np.unravel_index(flat_index, b.analytic.shape))
+        return Component(
+            block, pos, float(b.analytic[pos]), float(b.numeric[pos]),
+            float(b.abs_error[pos]), float(b.rel_error[pos]), bool(b.kink[pos]),
+        )
+
+    def verdict(self) -> str:
+        """One line: the difference and what it means."""
+        return f"difference {self.difference:.2e}: {STATUS_WORDS[self.status]}"
+
+    def summary(self) -> list[str]:
+        """Sentences for the whole report: verdict, failing blocks and diagnoses, warnings."""
+        lines = [self.verdict()]
+        failing = self.failing_blocks()
+        if failing:
+            lines.append(f"failing blocks: {', '.join(failing)}")
+        for b in self.blocks.values():
+            if b.diagnosis is not None:
+                lines.append(b.diagnosis.message)
+        lines.extend(self.warnings)
+        return lines
+
+    # -- export --------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        def listed(a: np.ndarray) -> list:
+            return np.where(np.isfinite(a), a, None).tolist() if a.dtype.kind == "f" else a.tolist()
+
+        return {
+            "difference": self.difference,
+            "status": self.status,
+            "passed": self.passed,
+            "loss": self.loss,
+            "engine": self.engine,
+            "elapsed": self.elapsed,
+            "settings": self.settings,
+            "warnings": list(self.warnings),
+            "failing_blocks": self.failing_blocks(),
+            "blocks": {
+                name: {
+                    "shape": list(b.analytic.shape),
+                    "difference": b.difference,
+                    "analytic": listed(b.analytic),
+                    "numeric": listed(b.numeric),
+                    "kink": listed(b.kink),
+                    "diagnosis": None if b.diagnosis is None else b.diagnosis.to_dict(),
+                }
+                for name, b in self.blocks.items()
+            },
+        }
+
+    def to_json(self, indent: int | None = None) -> str:
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckReport:
+        """Rebuild a report written by ``to_dict`` (diagnoses are recomputed by the caller)."""
+
+        def array(values: list, shape: list[int]) -> np.ndarray:
+            return np.array(values, dtype=np.float64).reshape(shape)
+
+        blocks = {
+            name: BlockResult(
+                name,
+                array(b["analytic"], b["shape"]),
+                array(b["numeric"], b["shape"]),
+                np.array(b["kink"], dtype=bool).reshape(b["shape"]),
+            )
+            for name, b in data["blocks"].items()
+        }
+        return cls(
+            blocks, dict(data.get("settings", {})), list(data.get("warnings", [])),
+            float(data.get("loss", float("nan"))), data.get("engine", "reference"),
+            float(data.get("elapsed", 0.0)),
+        )
+
+    def to_csv(self, path: str | None = None) -> str:
+        """One row per checked component: block, index, analytic, numeric, abs_error,
+        rel_error, kink. Writes to ``path`` when given; returns the text."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"])
+        for name, b in self.blocks.items():
+            for flat in np.flatnonzero(b.checked):
+                c = self.component(name, int(flat))
+                writer.writerow([
+                    name, ",".join(map(str, c.index)), repr(c.analytic), repr(c.numeric),
+                    repr(c.abs_error), repr(c.rel_error), int(c.kink),
+                ])
+        text = out.getvalue()
+        if path is not None:
+            with open(path, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        return text
