@@ -19,18 +19,19 @@ TERMS = ("all", "data", "reg")
 
 
 def init_params(spec: NetworkSpec, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Draw W[l] with the spec's init variance and zero biases, in the spec's dtype."""
+    """Draw W[l] with its layer's (or the spec's) init variance and zero biases, in the spec's dtype."""
     sizes = spec.sizes
     params: dict[str, np.ndarray] = {}
     for l in range(1, len(sizes)):
         n_in, n_out = sizes[l - 1], sizes[l]
+        init = spec.layers[l - 1].init or spec.init
         scale = {
             "he": np.sqrt(2.0 / n_in),
             "xavier": np.sqrt(1.0 / n_in),
             "glorot": np.sqrt(2.0 / (n_in + n_out)),
             "small": 0.01,
             "zeros": 0.0,
-        }[spec.init]
+        }[init]
         params[f"W{l}"] = (rng.standard_normal((n_out, n_in)) * scale).astype(spec.dtype)
         params[f"b{l}"] = np.zeros((n_out, 1), dtype=spec.dtype)
     return params

@@ -37,11 +37,13 @@ def _positive_int(field_name: str, value: object) -> int:
 
 @dataclass
 class LayerSpec:
-    """One fully connected layer: ``units`` neurons, an activation and a dropout keep_prob."""
+    """One fully connected layer: ``units`` neurons, an activation, a dropout keep_prob and
+    optionally its own init (None: the network's init)."""
 
     units: int
     activation: str = "relu"
     keep_prob: float = 1.0
+    init: str | None = None
 
     def __post_init__(self) -> None:
         _positive_int("units", self.units)
@@ -51,15 +53,20 @@ class LayerSpec:
         if not (0.0 < self.keep_prob <= 1.0):
             raise ValueError(f"keep_prob must be in (0, 1]; got {self.keep_prob!r}")
         self.keep_prob = float(self.keep_prob)
+        if self.init is not None:
+            _one_of("init", self.init, INITS)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.init is None:
+            del data["init"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
         if not isinstance(data, dict):
             raise ValueError(f"a layer must be an object with 'units'; got {data!r}")
-        unknown = set(data) - {"units", "activation", "keep_prob"}
+        unknown = set(data) - {"units", "activation", "keep_prob", "init"}
         if unknown:
             raise ValueError(f"unknown layer field(s): {', '.join(sorted(unknown))}")
         if "units" not in data:
