@@ -1,0 +1,143 @@
+"""The `gradviz` command: no arguments opens the app; `gradviz check`, `gradviz bench`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from gradviz.core.bugs import BUG_KINDS, Bug
+from gradviz.core.gradcheck import ENGINES, METHODS, gradient_check
+from gradviz.core.network import TERMS
+from gradviz.core.objective import DROPOUT_MODES
+from gradviz.core.report import CheckReport
+from gradviz.core.session import Session
+from gradviz.core.spec import DTYPES
+from gradviz.resources import presets_dir
+
+DEMO_PRESET = presets_dir() / "spiral-tanh.gradviz.json"
+
+
+class BadInput(Exception):
+    """Bad command-line input: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise BadInput(message)
+
+
+def _bug(text: str) -> str:
+    try:
+        bug = Bug.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if bug.kind not in BUG_KINDS:
+        raise argparse.ArgumentTypeError(
+            f"unknown bug kind {bug.kind!r}; choose from {', '.join(BUG_KINDS)}"
+        )
+    return str(bug)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="gradviz", description="A visual debugger for backpropagation.")
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="gradient-check a network spec or session file")
+    check.add_argument("spec", nargs="?", default=str(DEMO_PRESET),
+                       help="a .gradviz.json session or a bare network spec (default: the demo)")
+    check.add_argument("--data", help="a .csv or .npz file of examples (one per row, label last)")
+    check.add_argument("--epsilon", type=float)
+    check.add_argument("--method", choices=METHODS)
+    check.add_argument("--dtype", choices=DTYPES)
+    check.add_argument("--dropout", choices=DROPOUT_MODES)
+    check.add_argument("--terms", choices=TERMS)
+    check.add_argument("--bug", type=_bug, metavar="KIND:LAYER",
+                       help=f"plant a bug: one of {', '.join(BUG_KINDS)}")
+    check.add_argument("--sample", type=int, help="check N random components per block")
+    check.add_argument("--blocks", help="comma-separated blocks to check, e.g. W1,b1")
+    check.add_argument("--examples", type=int, help="how many examples the check uses")
+    check.add_argument("--engine", choices=ENGINES, default="auto")
+    check.add_argument("--json", metavar="OUT", help="write the report as JSON")
+    check.add_argument("--csv", metavar="OUT", help="write the per-component report as CSV")
+    bench = sub.add_parser("bench", help="measure the fast check against the reference loop")
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def load_session(args: argparse.Namespace) -> Session:
+    """The session file with the command line's overrides applied (validated)."""
+    session = Session.load(args.spec)
+    data = session.to_dict()
+    if args.dtype:
+        data["spec"]["dtype"] = args.dtype
+    overrides = {k: getattr(args, k) for k in ("epsilon", "method", "dropout", "terms", "sample")}
+    data["check"].update({k: v for k, v in overrides.items() if v is not None})
+    if args.bug:
+        data["check"]["bug"] = args.bug
+    if args.examples is not None:
+        data["data"]["check_examples"] = args.examples
+    return Session.from_dict(data)
+
+
+def format_report(report: CheckReport) -> str:
+    """A per-block table, then the verdict, the worst components and the advice."""
+    rows = [f"{'block':<6} {'shape':>11} {'checked':>8} {'difference':>11} {'max rel':>9} "
+            f"{'kinks':>6}  status"]
+    for name, b in report.blocks.items():
+        shape = "×".join(map(str, b.analytic.shape))
+        rel = b.rel_error[b.checked]
+        worst = f"{rel.max():.1e}" if rel.size else "-"
+        rows.append(
+            f"{name:<6} {shape:>11} {b.n_checked:>8} {b.difference:>11.2e} {worst:>9} "
+            f"{int(b.kink.sum()):>6}  {'FAIL' if b.failing else 'ok'}"
+        )
+    lines = ["\n".join(rows), "", *report.summary()]
+    if not report.passed:
+        lines.append("worst components:")
+        lines += [
+            f"  {c.block}{list(c.index)}: dθ={c.analytic:.6g} dθ_approx={c.numeric:.6g} "
+            f"rel={c.rel_error:.1e}{' (kink)' if c.kink else ''}"
+            for c in report.worst(5)
+        ]
+    return "\n".join(lines)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from gradviz.core.problem import build_problem
+
+    session = load_session(args)
+    problem = build_problem(session, data_path=args.data)
+    blocks = args.blocks.split(",") if args.blocks else None
+    report = gradient_check(problem.net, problem.X_check, problem.y_check, blocks=blocks,
+                            engine=args.engine, **session.check.check_kwargs())
+    print(format_report(report))
+    if args.json:
+        Path(args.json).write_text(report.to_json(indent=2), encoding="utf-8")
+    if args.csv:
+        report.to_csv(args.csv)
+    return 0 if report.passed else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        if not argv:
+            from gradviz.ui.app import main as app_main
+
+            return app_main([])
+        args = build_parser().parse_args(argv)
+        if args.command == "bench":
+            from gradviz.bench import main as bench_main
+
+            return bench_main(args.rest)
+        if args.command == "check":
+            return run_check(args)
+        build_parser().print_help()
+        return 2
+    except (BadInput, ValueError, OSError) as exc:
+        print(f"gradviz: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
