@@ -1,0 +1,149 @@
+"""NetworkSpec / LayerSpec: exact round trips, and a ValueError naming the field for bad input."""
+
+import json
+
+import pytest
+
+from gradviz.core import LayerSpec, NetworkSpec
+
+
+def full_spec() -> NetworkSpec:
+    return NetworkSpec(
+        5,
+        [LayerSpec(7, "relu", 0.8), LayerSpec(4, "tanh", 1.0, init="small"), LayerSpec(3, "linear")],
+        loss="svm", l2=0.25, l1=0.125, init="glorot", dtype="float32", seed=42,
+    )
+
+
+def test_dict_round_trip_is_exact():
+    spec = full_spec()
+    data = spec.to_dict()
+    assert NetworkSpec.from_dict(data) == spec
+    assert NetworkSpec.from_dict(data).to_dict() == data
+    assert data["layers"][0] == {"units": 7, "activation": "relu", "keep_prob": 0.8}
+    assert data["layers"][1]["init"] == "small"
+    assert data["l2"] == 0.25
+    assert data["dtype"] == "float32"
+
+
+def test_json_round_trip_is_exact():
+    spec = full_spec()
+    text = spec.to_json()
+    assert NetworkSpec.from_json(text) == spec
+    assert NetworkSpec.from_json(text).to_json() == text
+    assert json.loads(spec.to_json(indent=None)) == spec.to_dict()
+
+
+def test_layer_round_trip():
+    layer = LayerSpec(3, "sigmoid", 0.5)
+    assert LayerSpec.from_dict(layer.to_dict()) == layer
+    assert LayerSpec.from_dict({"units": 2}) == LayerSpec(2, "relu", 1.0)
+
+
+def test_layers_given_as_dicts_become_layer_specs():
+    spec = NetworkSpec(2, [{"units": 3, "activation": "tanh"}, {"units": 2, "activation": "linear"}])
+    assert spec.layers == [LayerSpec(3, "tanh"), LayerSpec(2, "linear")]
+
+
+def test_derived_sizes():
+    spec = full_spec()
+    assert spec.sizes == [5, 7, 4, 3]
+    assert spec.n_params == 7 * 5 + 7 + 4 * 7 + 4 + 3 * 4 + 3
+    assert spec.n_classes == 3
+    bce = NetworkSpec(2, [LayerSpec(1, "sigmoid")], loss="bce")
+    assert bce.n_classes == 2
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"units": 0}, "units"),
+        ({"units": -3}, "units"),
+        ({"units": 2.5}, "units"),
+        ({"units": True}, "units"),
+        ({"units": 2, "activation": "swish"}, "activation"),
+        ({"units": 2, "keep_prob": 0.0}, "keep_prob"),
+        ({"units": 2, "keep_prob": -0.1}, "keep_prob"),
+        ({"units": 2, "keep_prob": 1.01}, "keep_prob"),
+        ({"units": 2, "keep_prob": float("nan")}, "keep_prob"),
+        ({"units": 2, "keep_prob": "0.5"}, "keep_prob"),
+        ({"units": 2, "init": "orthogonal"}, "init"),
+    ],
+)
+def test_bad_layer_raises_naming_the_field(kwargs, field):
+    with pytest.raises(ValueError, match=field):
+        LayerSpec(**kwargs)
+
+
+def net(**overrides):
+    base = {"input_dim": 3, "layers": [LayerSpec(4, "tanh"), LayerSpec(2, "linear")],
+            "loss": "softmax_ce"}
+    return NetworkSpec(**{**base, **overrides})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"input_dim": 0}, "input_dim"),
+        ({"layers": []}, "layers"),
+        ({"loss": "hinge"}, "loss"),
+        ({"init": "uniform"}, "init"),
+        ({"dtype": "float128"}, "dtype"),
+        ({"dtype": "int32"}, "dtype"),
+        ({"l2": -0.1}, "l2"),
+        ({"l1": -1}, "l1"),
+        ({"l2": float("nan")}, "l2"),
+        ({"l1": float("inf")}, "l1"),
+        ({"l2": "0.1"}, "l2"),
+        ({"seed": -1}, "seed"),
+        ({"layers": [{"units": 0}]}, "units"),
+    ],
+)
+def test_bad_network_raises_naming_the_field(overrides, field):
+    with pytest.raises(ValueError, match=field):
+        net(**overrides)
+
+
+@pytest.mark.parametrize("loss", ["softmax_ce", "svm"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "leaky_relu"])
+def test_class_score_losses_need_a_linear_last_layer(loss, activation):
+    with pytest.raises(ValueError, match="linear"):
+        NetworkSpec(3, [LayerSpec(4, "tanh"), LayerSpec(3, activation)], loss=loss)
+
+
+@pytest.mark.parametrize("loss", ["softmax_ce", "svm"])
+def test_class_score_losses_need_two_classes(loss):
+    with pytest.raises(ValueError, match="2 output units"):
+        NetworkSpec(3, [LayerSpec(1, "linear")], loss=loss)
+
+
+@pytest.mark.parametrize("last", [LayerSpec(2, "sigmoid"), LayerSpec(1, "tanh"), LayerSpec(1, "linear")])
+def test_bce_needs_one_sigmoid_unit(last):
+    with pytest.raises(ValueError, match="sigmoid"):
+        NetworkSpec(3, [LayerSpec(4, "tanh"), last], loss="bce")
+
+
+def test_mse_accepts_any_output():
+    for activation in ("relu", "tanh", "sigmoid", "linear", "leaky_relu"):
+        assert NetworkSpec(2, [LayerSpec(3, activation)], loss="mse").loss == "mse"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"layers": [{"units": 2, "activation": "linear"}]}, "input_dim"),
+        ({"input_dim": 2, "layers": [{"units": 2, "activation": "linear"}], "lr": 0.1}, "lr"),
+        ({"input_dim": 2, "layers": [{"activation": "linear"}]}, "units"),
+        ({"input_dim": 2, "layers": [{"units": 2, "activation": "linear", "bias": 1}]}, "bias"),
+        ({"input_dim": 2, "layers": "2,2"}, "layers"),
+        ([1, 2], "object"),
+    ],
+)
+def test_from_dict_rejects_malformed_data(data, message):
+    with pytest.raises(ValueError, match=message):
+        NetworkSpec.from_dict(data)
+
+
+def test_from_json_rejects_invalid_json():
+    with pytest.raises(ValueError, match="JSON"):
+        NetworkSpec.from_json("{input_dim: 2")
