@@ -1,0 +1,52 @@
+"""The engine stays Qt-free: importing gradviz.core (or gradviz) loads no Qt or UI library."""
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORE = ROOT / "gradviz" / "core"
+BANNED = ("PySide6", "shiboken6", "pyqtgraph", "superqt", "qtpy", "psygnal")
+
+
+@pytest.mark.parametrize("module", ["gradviz.core", "gradviz"])
+def test_import_loads_no_qt(module):
+    code = (
+        "import json, sys\n"
+        f"import {module}\n"
+        f"print(json.dumps([m for m in sys.modules if m.split('.')[0] in {BANNED!r}]))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                            cwd=ROOT, check=False, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
+def imported_roots(path: Path) -> set[str]:
+    roots = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+def test_no_core_file_imports_qt():
+    files = sorted(CORE.rglob("*.py"))
+    assert files
+    offenders = {str(f.relative_to(ROOT)): sorted(imported_roots(f) & set(BANNED)) for f in files}
+    assert {f: bad for f, bad in offenders.items() if bad} == {}
+
+
+def test_the_scan_sees_imports(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("import numpy\nfrom PySide6.QtCore import QObject\nimport pyqtgraph as pg\n",
+                      encoding="utf-8")
+    assert imported_roots(sample) == {"numpy", "PySide6", "pyqtgraph"}
