@@ -38,12 +38,28 @@ def svm(scores: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, np.ndar
     return J, dscores, active
 
 
-def bce(a: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:
-    """J = -mean(y log a + (1 - y) log(1 - a)); a = sigmoid output and y in {0, 1}, shape (1, m)."""
+def bce(a: np.ndarray, y: np.ndarray, logits: np.ndarray | None = None) -> tuple[complex, np.ndarray, None]:
+    """J = -mean(y log a + (1 - y) log(1 - a)); a = sigmoid output and y in {0, 1}, shape (1, m).
+
+    With the sigmoid's input ``logits`` the logs are computed as -softplus(∓z), which stays
+    finite where a rounds to 0 or 1.
+    """
     m = a.shape[1]
-    J = -(y * np.log(a) + (1 - y) * np.log(1 - a)).sum() / m
-    da = (a - y) / (a * (1 - a))
+    if logits is None:
+        log_a, log_1ma, one_minus_a = np.log(a), np.log(1 - a), 1 - a
+    else:
+        log_a, log_1ma = -_softplus(-logits), -_softplus(logits)
+        one_minus_a = 1 / (1 + np.exp(logits))
+    J = -(y * log_a + (1 - y) * log_1ma).sum() / m
+    da = (a - y) / (a * one_minus_a)
     return J, da, None
+
+
+def _softplus(z: np.ndarray) -> np.ndarray:
+    """log(1 + e^z) without overflow; complex-safe (branches on the real part)."""
+    positive = z.real > 0
+    safe = np.where(positive, -z, z)
+    return np.where(positive, z, 0) + np.log1p(np.exp(safe))
 
 
 def mse(a: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:

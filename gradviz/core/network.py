@@ -12,7 +12,7 @@ import numpy as np
 
 from gradviz.core import layers as ops
 from gradviz.core.bugs import Bug, validate_bug
-from gradviz.core.losses import LOSS_FUNCTIONS
+from gradviz.core.losses import LOSS_FUNCTIONS, bce
 from gradviz.core.spec import NetworkSpec
 
 TERMS = ("all", "data", "reg")
@@ -201,7 +201,10 @@ class Network:
         J = 0.0
         dA = None
         if terms in ("all", "data"):
-            J, dA, hinge = LOSS_FUNCTIONS[spec.loss](As[-1], y)
+            if spec.loss == "bce":
+                J, dA, hinge = bce(As[-1], y, logits=Zs[-1])
+            else:
+                J, dA, hinge = LOSS_FUNCTIONS[spec.loss](As[-1], y)
             if hinge is not None:
                 switches.append(hinge)
         Ws = [params[f"W{l}"] for l in range(1, L + 1)]

@@ -104,7 +104,8 @@ def assert_matches_reference(spec, rng, m=5, masks_from=None):
     masks = None if masks_from is None else net.draw_masks(m, np.random.default_rng(masks_from))
     ev = net.evaluate(X, y, masks=masks)
     J, grads = reference(spec, net.params, X, y, masks)
-    assert float(ev.J) == pytest.approx(J, rel=1e-12)
+    # bce: the engine's log(1 - a) from the logit is more accurate than the reference's
+    assert float(ev.J) == pytest.approx(J, rel=1e-9)
     assert list(ev.grads) == list(net.params)
     assert set(ev.grads) == set(grads)
     for name, grad in grads.items():
