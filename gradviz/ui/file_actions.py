@@ -1,0 +1,157 @@
+"""The window's menus: File (open, recent, presets, save, export), Edit, Check, View (docks, theme),
+Help. Dialogs live here; the window only loads and saves."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+
+from gradviz.resources import presets_dir
+from gradviz.ui.theme import apply_theme, current_theme
+
+if TYPE_CHECKING:
+    from gradviz.ui.main_window import MainWindow
+
+SESSION_FILTER = "gradviz sessions (*.gradviz.json);;JSON files (*.json);;All files (*)"
+SUFFIX = ".gradviz.json"
+
+
+def presets() -> list[tuple[str, Path]]:
+    """(title, path) of every shipped preset, by file name."""
+    out = []
+    for path in sorted(presets_dir().glob("*.json")):
+        try:
+            title = json.loads(path.read_text(encoding="utf-8")).get("title") or path.stem
+        except (OSError, ValueError, AttributeError):
+            title = path.name
+        out.append((str(title), path))
+    return out
+
+
+class FileActions:
+    """Builds the menu bar of ``window`` and runs its file dialogs."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        bar = window.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.open_action = self._action(file_menu, "&Open…", self.open, QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.presets_menu = file_menu.addMenu("&Presets")
+        for title, path in presets():
+            self._action(self.presets_menu, title, lambda p=path: window.load_session(p, remember=False))
+        file_menu.addSeparator()
+        self.save_action = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(file_menu, "Save &As…", self.save_as,
+                                           QKeySequence.StandardKey.SaveAs)
+        self.params_action = self._action(file_menu, "Include the parameters when saving", None)
+        self.params_action.setCheckable(True)
+        self.params_action.setChecked(window.app_settings.save_params())
+        self.params_action.toggled.connect(window.app_settings.set_save_params)
+        file_menu.addSeparator()
+        self.png_action = self._action(file_menu, "Export heatmap as &PNG…", self.export_png,
+                                       QKeySequence("Ctrl+E"))
+        self.csv_action = self._action(file_menu, "Export report as &CSV…", self.export_csv,
+                                       QKeySequence("Ctrl+Shift+E"))
+        file_menu.addSeparator()
+        self._action(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+
+        self.edit_menu = bar.addMenu("&Edit")
+        check_menu = bar.addMenu("&Check")
+        self.run_action = self._action(check_menu, "&Run check", window.run_check,
+                                       QKeySequence("Ctrl+R"))
+        self.cancel_action = self._action(check_menu, "&Cancel check", window.cancel_check,
+                                          QKeySequence("Ctrl+."))
+        self.view_menu = bar.addMenu("&View")
+        theme_menu = self.view_menu.addMenu("&Theme")
+        group = QActionGroup(theme_menu)
+        for theme in ("system", "light", "dark"):
+            action = self._action(theme_menu, theme.capitalize(), lambda t=theme: self.set_theme(t))
+            action.setCheckable(True)
+            action.setChecked(theme == current_theme())
+            group.addAction(action)
+        self.view_menu.addSeparator()
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About gradviz", self.about)
+
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None) -> QAction:
+        action = menu.addAction(text)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if slot is not None:
+            action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def add_undo_stack(self, stack) -> None:
+        """Put a QUndoStack's undo/redo actions (standard shortcuts) in the Edit menu."""
+        undo = stack.createUndoAction(self.window, "&Undo")
+        redo = stack.createRedoAction(self.window, "&Redo")
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        self.edit_menu.addActions([undo, redo])
+
+    # -- files ---------------------------------------------------------------------------------
+    def open(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a session", self._folder(), SESSION_FILTER)
+        if path:
+            self.window.load_session(path)
+
+    def save(self) -> None:
+        if self.window.path is None:
+            self.save_as()
+        else:
+            self.window.save_session(self.window.path)
+
+    def save_as(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Save the session", self._folder(), SESSION_FILTER)
+        if path:
+            if not path.endswith(".json"):
+                path += SUFFIX
+            self.window.save_session(path)
+
+    def export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export the heatmap", self._folder(),
+                                              "PNG images (*.png)")
+        if path:
+            self.window.export_heatmap(path if path.lower().endswith(".png") else path + ".png")
+
+    def export_csv(self) -> None:
+        if self.window.report is None:
+            self.window.statusBar().showMessage("Run a check first: there is no report to export", 5000)
+            return
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export the report", self._folder(),
+                                              "CSV files (*.csv)")
+        if path:
+            self.window.export_report(path if path.lower().endswith(".csv") else path + ".csv")
+
+    def _folder(self) -> str:
+        recent = self.window.app_settings.recent_files()
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.window.app_settings.recent_files()
+        for path in files:
+            self._action(self.recent_menu, path, lambda p=path: self._open_recent(p))
+        if not files:
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def _open_recent(self, path: str) -> None:
+        if not self.window.load_session(path):
+            self.window.app_settings.remove_recent_file(path)
+
+    # -- view and help -------------------------------------------------------------------------
+    def set_theme(self, theme: str) -> None:
+        apply_theme(theme)
+        self.window.app_settings.set_theme(theme)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self.window, "About gradviz",
+            "gradviz: a visual debugger for backpropagation.\n\nBuild a network, run gradient "
+            "checking, and see which components of which W or b block disagree.")

@@ -1,0 +1,285 @@
+"""The heatmap: one image per parameter block (W1 b1 / W2 b2 / ...) on one shared colour scale.
+
+Each block is a single row-major ImageItem (fast for 784×256 blocks); kink-crossed components get
+an outlined, hatched square; unchecked components are NaN and so transparent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from gradviz.core.gradcheck import CheckProgress
+from gradviz.core.report import BlockResult, CheckReport, Component
+from gradviz.ui.inspector import describe_component
+
+#: mode -> what the combo box says
+MODES = {
+    "rel": "relative error",
+    "abs": "absolute error",
+    "analytic": "dθ (backprop)",
+    "numeric": "dθ_approx (numeric)",
+    "ratio": "ratio dθ / dθ_approx",
+}
+REL_LEVELS = (-10.0, 0.0)
+REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
+RATIO_LEVELS = (0.0, 2.0)
+SMALL_AXIS = 24  # blocks with at most this many rows/cols label every index
+SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
+
+
+def _block_position(name: str) -> tuple[int, int]:
+    """(row, col) of a block in the grid: W<l> at (l-1, 0), b<l> at (l-1, 1)."""
+    match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+    if not match:
+        return 0, 0
+    return int(match.group(2)) - 1, 0 if match.group(1) == "W" else 1
+
+
+def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    step = max(1, math.ceil((hi - lo) / 6))
+    return [(float(k), f"1e{k}") for k in range(math.ceil(lo), math.floor(hi) + 1, step)]
+
+
+class HeatmapView(pg.GraphicsLayoutWidget):
+    """Shows per-component check results. Emits hovered(Component | None), clicked(Component)."""
+
+    hovered = Signal(object)
+    clicked = Signal(object)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("heatmapView")
+        self._mode = "rel"
+        self._blocks: dict[str, BlockResult] = {}
+        self._raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._plots: dict[str, tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]] = {}
+        self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
+                                    width=16, colorMapMenu=False, label="")
+        self.scene().sigMouseMoved.connect(self._on_move)
+        self.scene().sigMouseClicked.connect(self._on_click)
+        self._apply_palette()
+
+    # -- layout --------------------------------------------------------------------------------
+    def shapes(self) -> dict[str, tuple[int, ...]]:
+        return {name: raw[0].shape for name, raw in self._raw.items()}
+
+    def set_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
+        """Lay out one empty plot per block (W beside its b)."""
+        self.ci.clear()
+        self._plots, self._blocks, self._raw = {}, {}, {}
+        rows = 1
+        for name, shape in shapes.items():
+            shape = tuple(shape) if len(shape) == 2 else (int(np.prod(shape)), 1)
+            row, col = _block_position(name)
+            rows = max(rows, row + 1)
+            plot = self.ci.addPlot(row=row, col=col)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.invertY(True)
+            plot.getViewBox().setDefaultPadding(0.0)
+            image = pg.ImageItem(axisOrder="row-major")
+            kinks = pg.ScatterPlotItem(pxMode=False, symbol="s", size=0.8,
+                                       pen=pg.mkPen("w", width=2), brush=QBrush(
+                                           QColor(255, 255, 255, 190), Qt.BrushStyle.BDiagPattern))
+            plot.addItem(image)
+            plot.addItem(kinks)
+            for axis, n in (("left", shape[0]), ("bottom", shape[1])):
+                ticks = [(i + 0.5, str(i)) for i in range(n)] if n <= SMALL_AXIS else None
+                plot.getAxis(axis).setTicks(None if ticks is None else [ticks, []])
+            plot.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0)
+            self._plots[name] = (plot, image, kinks)
+            nan = np.full(shape, np.nan)
+            self._raw[name] = (np.zeros(shape), nan, np.zeros(shape, dtype=bool))
+            self._blocks[name] = BlockResult(name, *self._raw[name])
+        self.ci.layout.setColumnStretchFactor(0, 5)
+        self.ci.layout.setColumnStretchFactor(1, 1)
+        self.ci.addItem(self._bar, row=0, col=2, rowspan=rows)
+        self._bar.setImageItem([p[1] for p in self._plots.values()])
+        self._apply_palette()
+        self._redraw(self._plots)
+
+    # -- data ----------------------------------------------------------------------------------
+    def begin(self, analytic: dict[str, np.ndarray]) -> None:
+        """A new check: dθ known for every block, nothing checked yet."""
+        shapes = {k: np.shape(v) for k, v in analytic.items()}
+        if shapes != self.shapes():
+            self.set_shapes(shapes)
+        for name, values in analytic.items():
+            shape = self._raw[name][0].shape
+            raw = (np.asarray(values, dtype=np.float64).reshape(shape).copy(),
+                   np.full(shape, np.nan), np.zeros(shape, dtype=bool))
+            self._raw[name] = raw
+            self._blocks[name] = BlockResult(name, *raw)
+        self._redraw(self._plots)
+
+    def add_progress(self, chunks: list[CheckProgress]) -> None:
+        """Fill in the numeric values of finished components and redraw their blocks once."""
+        changed = set()
+        for chunk in chunks:
+            if chunk.block not in self._raw:
+                continue
+            _, numeric, kink = self._raw[chunk.block]
+            numeric.flat[chunk.flat] = chunk.numeric
+            kink.flat[chunk.flat] = chunk.kink
+            changed.add(chunk.block)
+        for name in changed:
+            self._blocks[name] = BlockResult(name, *self._raw[name])
+        self._redraw(changed)
+
+    def show_report(self, report: CheckReport) -> None:
+        shapes = {k: b.analytic.shape for k, b in report.blocks.items()}
+        if shapes != self.shapes():
+            self.set_shapes(shapes)
+        for name, block in report.blocks.items():
+            self._blocks[name] = block
+            self._raw[name] = (block.analytic, block.numeric.copy(), block.kink.copy())
+        self._redraw(self._plots)
+
+    def block(self, name: str) -> BlockResult:
+        return self._blocks[name]
+
+    def component(self, name: str, index: tuple[int, int]) -> Component:
+        b = self._blocks[name]
+        return Component(name, index, float(b.analytic[index]), float(b.numeric[index]),
+                         float(b.abs_error[index]), float(b.rel_error[index]), bool(b.kink[index]))
+
+    # -- display -------------------------------------------------------------------------------
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}; got {mode!r}")
+        self._mode = mode
+        self._redraw(self._plots)
+
+    def image(self, name: str) -> np.ndarray:
+        """The values shown for a block in the current mode (NaN: blank)."""
+        b = self._blocks[name]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self._mode == "rel":
+                values = np.log10(b.rel_error)
+            elif self._mode == "abs":
+                values = np.log10(b.abs_error)
+            elif self._mode == "analytic":
+                values = np.where(b.checked, b.analytic, np.nan)
+            elif self._mode == "numeric":
+                values = b.numeric.copy()
+            else:
+                values = b.analytic / b.numeric
+                values[(b.analytic == 0) & (b.numeric == 0)] = 1.0
+        values[~b.checked] = np.nan
+        return values
+
+    def _levels(self) -> tuple[tuple[float, float], list[tuple[float, str]] | None, str]:
+        """(low, high), fixed ticks or None, and the colour bar's label for the current mode."""
+        checked = [b for b in self._blocks.values() if b.n_checked]
+        if self._mode == "rel":
+            return REL_LEVELS, REL_TICKS, "relative error (log scale)"
+        if self._mode == "ratio":
+            return RATIO_LEVELS, None, "dθ / dθ_approx (1 = agree)"
+        if self._mode == "abs":
+            errors = np.concatenate([b.abs_error[b.checked] for b in checked]) if checked else []
+            positive = np.asarray(errors)[np.asarray(errors) > 0]
+            if positive.size == 0:
+                return (-16.0, 0.0), _decade_ticks(-16, 0), "absolute error (log scale)"
+            lo, hi = math.floor(np.log10(positive.min())), math.ceil(np.log10(positive.max()))
+            hi = max(hi, lo + 1)
+            return (float(lo), float(hi)), _decade_ticks(lo, hi), "absolute error (log scale)"
+        top = max((max(np.abs(b.analytic[b.checked]).max(), np.abs(b.numeric[b.checked]).max())
+                   for b in checked), default=0.0)
+        top = top if top > 0 else 1.0
+        label = "dθ (backprop)" if self._mode == "analytic" else "dθ_approx (numeric)"
+        return (-top, top), None, label
+
+    def _redraw(self, names) -> None:
+        (lo, hi), ticks, label = self._levels()
+        for name in names:
+            _, image, kinks = self._plots[name]
+            values = self.image(name)
+            if self._mode in ("rel", "abs", "ratio"):
+                values = np.clip(values, lo, hi)
+            image.setImage(values, autoLevels=False, levels=(lo, hi))
+            rows, cols = np.nonzero(self._blocks[name].kink)
+            kinks.setData(x=cols + 0.5, y=rows + 0.5)
+        self._bar.setColorMap(DIVERGING if self._mode in ("analytic", "numeric", "ratio") else SEQUENTIAL)
+        self._bar.setLevels((lo, hi))
+        self._bar.axis.setTicks(None if ticks is None else [ticks, []])
+        self._bar.getAxis("left").setLabel(label)
+
+    # -- mouse ---------------------------------------------------------------------------------
+    def _component_at(self, pos: QPointF) -> Component | None:
+        for name, (plot, _, _) in self._plots.items():
+            vb = plot.getViewBox()
+            if not vb.sceneBoundingRect().contains(pos):
+                continue
+            point = vb.mapSceneToView(pos)
+            row, col = math.floor(point.y()), math.floor(point.x())
+            rows, cols = self._blocks[name].analytic.shape
+            if 0 <= row < rows and 0 <= col < cols:
+                return self.component(name, (row, col))
+        return None
+
+    def _on_move(self, pos: QPointF) -> None:
+        comp = self._component_at(pos)
+        self.setToolTip("" if comp is None else describe_component(comp))
+        self.hovered.emit(comp)
+
+    def _on_click(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        comp = self._component_at(event.scenePos())
+        if comp is not None:
+            self.clicked.emit(comp)
+
+    # -- theme ---------------------------------------------------------------------------------
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_bar"):
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        self.setBackground(palette.color(QPalette.ColorRole.Window))
+        for name, (plot, _, _) in self._plots.items():
+            rows, cols = self._raw[name][0].shape
+            plot.setTitle(f"{name} ({rows}×{cols})", color=text, size="10pt")
+            plot.getViewBox().setBackgroundColor(palette.color(QPalette.ColorRole.Base))
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setPen(text)
+                plot.getAxis(axis).setTextPen(text)
+        for axis in ("left", "right", "top", "bottom"):
+            self._bar.getAxis(axis).setPen(text)
+            self._bar.getAxis(axis).setTextPen(text)
+
+
+class HeatmapPanel(QWidget):
+    """The heatmap with its mode switch and a legend line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.view = HeatmapView(self)
+        self.mode_combo = QComboBox(objectName="heatmapModeCombo")
+        for mode, text in MODES.items():
+            self.mode_combo.addItem(text, mode)
+        self.mode_combo.setToolTip("What the colours show")
+        self.mode_combo.currentIndexChanged.connect(
+            lambda: self.view.set_mode(self.mode_combo.currentData()))
+        legend = QLabel("▨ outlined: crossed a kink (ReLU/hinge), not a bug · blank: not checked")
+        legend.setWordWrap(True)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Show"))
+        top.addWidget(self.mode_combo)
+        top.addWidget(legend, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)

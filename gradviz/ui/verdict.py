@@ -1,0 +1,67 @@
+"""The verdict line: the check's difference and status in words and colour, then the failing
+blocks, the worst components, diagnoses and warnings in plain sentences."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+
+from gradviz.core.report import CheckReport
+from gradviz.ui.inspector import component_name
+
+#: badge background per status (white text on each reads on light and dark windows)
+STATUS_COLOURS = {
+    "great": "#1b7f3b",
+    "ok": "#3d8b3d",
+    "worry": "#b35c00",
+    "wrong": "#c0262d",
+    "error": "#c0262d",
+}
+N_WORST = 3
+
+
+def _badge(word: str, colour: str) -> str:
+    return (f'<span style="background-color:{colour}; color:#ffffff; font-weight:bold">'
+            f"&nbsp;{html.escape(word.upper())}&nbsp;</span>")
+
+
+def _bullets(lines: list[str]) -> str:
+    return "".join(f"<br>• {html.escape(line)}" for line in lines)
+
+
+class VerdictLabel(QLabel):
+    """Rich-text verdict. ``status`` is the last report's status, "error", or None."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("verdictLabel")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        self.setMargin(4)
+        self.status: str | None = None
+        self.show_message("Press Run check to compare backprop's dθ with the numeric dθ_approx.")
+
+    def show_message(self, text: str) -> None:
+        self.status = None
+        self.setText(html.escape(text))
+
+    def show_report(self, report: CheckReport) -> None:
+        """Headline (status and difference), then summary sentences and the worst components."""
+        self.status = report.status
+        sentences = report.summary()
+        worst = [c for c in report.worst(N_WORST) if c.rel_error > 0]
+        if worst and report.status != "great":
+            parts = [f"{component_name(c)} (rel {c.rel_error:.1e}{', kink' if c.kink else ''})"
+                     for c in worst]
+            sentences.insert(1, "worst components: " + ", ".join(parts))
+        headline = f"{_badge(report.status, STATUS_COLOURS[report.status])} {html.escape(sentences[0])}"
+        checked = f" ({report.n_checked} components in {report.elapsed:.2f} s)"
+        self.setText(headline + html.escape(checked) + _bullets(sentences[1:]))
+
+    def show_error(self, message: str, prefix: str = "The check failed: ") -> None:
+        self.status = "error"
+        self.setText(f"{_badge('error', STATUS_COLOURS['error'])} {html.escape(prefix + message)}")
