@@ -2,7 +2,9 @@
 
 from gradviz.core.biasvariance import BiasVariance, diagnose
 from gradviz.core.bugs import BUG_KINDS, Bug
+from gradviz.core.checkpoints import Checkpoint, check_during_training, iter_check_during_training
 from gradviz.core.datasets import DATASETS, Dataset, Normalizer, load_dataset, make_dataset, split, targets
+from gradviz.core.diagnosis import DIAGNOSIS_KINDS, Diagnosis, diagnose_report
 from gradviz.core.gradcheck import (
     CheckProgress,
     gradient_check,
@@ -19,20 +21,24 @@ from gradviz.core.sanity import (
     run_sanity_checks,
 )
 from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.core.sweep import Sweep, epsilon_sweep
 from gradviz.core.theta import ThetaIndex, params_to_vector, vector_to_params
 from gradviz.core.training import OPTIMIZERS, EpochRecord, History, StepRecord, Trainer
 
 __all__ = [
     "BUG_KINDS",
     "DATASETS",
+    "DIAGNOSIS_KINDS",
     "OPTIMIZERS",
     "BiasVariance",
     "BlockResult",
     "Bug",
     "CheckProgress",
     "CheckReport",
+    "Checkpoint",
     "Component",
     "Dataset",
+    "Diagnosis",
     "EpochRecord",
     "History",
     "LayerSpec",
@@ -41,11 +47,16 @@ __all__ = [
     "Normalizer",
     "SanityResult",
     "StepRecord",
+    "Sweep",
     "ThetaIndex",
     "Trainer",
+    "check_during_training",
     "diagnose",
+    "diagnose_report",
+    "epsilon_sweep",
     "gradient_check",
     "initial_loss_check",
+    "iter_check_during_training",
     "iter_gradient_check",
     "load_dataset",
     "make_dataset",

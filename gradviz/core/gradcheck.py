@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradviz.core.advice import check_warnings
+from gradviz.core.diagnosis import diagnose_check
 from gradviz.core.network import TERMS, Network
 from gradviz.core.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
 from gradviz.core.report import BlockResult, CheckReport
@@ -199,6 +200,7 @@ def iter_gradient_check(
             engine=used_engine,
         )
         report.warnings.extend(check_warnings(report, objective))
+        diagnose_check(report, objective)
         report.elapsed = time.perf_counter() - start
         return report
     finally:
