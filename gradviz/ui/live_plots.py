@@ -1,0 +1,260 @@
+"""Live training curves: loss per iteration (with a smoothed curve), train/dev accuracy per epoch,
+and the update/weight ratio of every parameter block on a log axis.
+
+Records are appended to fixed-size numpy ring buffers; a ~30 Hz timer redraws (``setData``) only
+when something changed and the plots are visible.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+
+from gradviz.core.training import StepRecord
+from gradviz.ui.ring_buffer import RingBuffer
+
+REDRAW_MS = 33
+LOSS_CAPACITY = 50_000
+EPOCH_CAPACITY = 10_000
+#: weight of the past in the exponential moving average of the loss (bias-corrected)
+SMOOTHING = 0.95
+#: the update/weight ratio the lectures call healthy
+REFERENCE_RATIO = 1e-3
+
+# Okabe-Ito colours (colour-blind safe): a darker set for light backgrounds, a lighter one for dark
+_LIGHT_CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
+_DARK_CYCLE = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#FFFFFF")
+
+
+def is_dark(palette: QPalette) -> bool:
+    """Whether the palette draws light text on a dark background."""
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def curve_colors(palette: QPalette) -> tuple[str, ...]:
+    """The colour cycle that reads well on the palette's background."""
+    return _DARK_CYCLE if is_dark(palette) else _LIGHT_CYCLE
+
+
+def _block_layer(name: str) -> int:
+    """1 for "W1"/"b1", 2 for "W2", ...; 1 for names without a number."""
+    match = re.search(r"(\d+)$", name)
+    return int(match.group(1)) if match else 1
+
+
+class LivePlots(QWidget):
+    """Three pyqtgraph plots fed by ``add_records``; ``clear`` empties them.
+
+    lossPlot: the minibatch loss J per iteration and its moving average; accuracyPlot: train and
+    dev accuracy per epoch; updateRatioPlot: ‖update‖/‖param‖ per block (W solid, b dashed, one
+    colour per layer) with a dashed reference line at 1e-3.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.lossPlot = self._plot("lossPlot", "Loss", "iteration", "J")
+        self.accuracyPlot = self._plot("accuracyPlot", "Accuracy", "epoch", "accuracy")
+        self.updateRatioPlot = self._plot("updateRatioPlot", "Update / weight ratio", "iteration",
+                                          "‖ΔW‖ / ‖W‖")
+        self.accuracyPlot.setYRange(-0.02, 1.05, padding=0)
+        self.accuracyPlot.getPlotItem().setMouseEnabled(y=False)
+        self.updateRatioPlot.setLogMode(y=True)
+        self.updateRatioPlot.setXLink(self.lossPlot)
+
+        self.loss_curve = self.lossPlot.plot(name="loss per iteration")
+        self.smooth_curve = self.lossPlot.plot(name="smoothed")
+        self.train_acc_curve = self.accuracyPlot.plot(name="train", symbol="o", symbolSize=5)
+        self.dev_acc_curve = self.accuracyPlot.plot(name="dev", symbol="s", symbolSize=5)
+        for curve in (self.loss_curve, self.smooth_curve):
+            curve.setDownsampling(auto=True, method="peak")
+        # a data item rather than an InfiniteLine, so that the legend explains it
+        self.reference_line = self.updateRatioPlot.plot(name="1e-3 (rule of thumb)")
+        self.updateRatioPlot.getPlotItem().legend.setColumnCount(2)
+        self.ratio_curves: dict[str, pg.PlotDataItem] = {}
+        self._no_accuracy = pg.TextItem("no accuracy for the mse loss", anchor=(0.5, 0.5))
+        self._no_accuracy.setPos(0.5, 0.5)
+        self._no_accuracy.setVisible(False)
+        self.accuracyPlot.addItem(self._no_accuracy, ignoreBounds=True)
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        for plot in (self.lossPlot, self.accuracyPlot, self.updateRatioPlot):
+            splitter.addWidget(plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+        self._loss = RingBuffer(LOSS_CAPACITY, 3)  # iteration, J, smoothed J
+        self._epochs = RingBuffer(EPOCH_CAPACITY, 3)  # epoch, train acc, dev acc
+        self._ratios = RingBuffer(LOSS_CAPACITY, 1)  # iteration, one column per block
+        self._blocks: list[str] = []
+        self._ema = 0.0
+        self._ema_count = 0
+        self._smooth = True
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._apply_palette()
+
+    # -- set-up ----------------------------------------------------------------------------------
+    def _plot(self, name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+        plot = pg.PlotWidget()
+        plot.setObjectName(name)
+        plot.setTitle(title, size="10pt")
+        plot.setProperty("plotTitle", title)
+        plot.setLabel("bottom", x_label)
+        plot.setLabel("left", y_label)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.setClipToView(True)
+        plot.addLegend(offset=(-10, 10))
+        plot.setMinimumHeight(120)
+        return plot
+
+    def set_blocks(self, blocks: Sequence[str], accuracy: bool = True) -> None:
+        """Start over with one ratio curve per parameter block ("W1", "b1", ...); ``accuracy`` False
+        (mse) shows a note instead of accuracy curves."""
+        legend = self.updateRatioPlot.getPlotItem().legend
+        for curve in self.ratio_curves.values():
+            self.updateRatioPlot.removeItem(curve)
+        legend.removeItem(self.reference_line)
+        self._blocks = list(blocks)
+        self.ratio_curves = {name: self.updateRatioPlot.plot(name=name) for name in self._blocks}
+        legend.addItem(self.reference_line, self.reference_line.name())
+        self._ratios = RingBuffer(LOSS_CAPACITY, 1 + len(self._blocks))
+        self._no_accuracy.setVisible(not accuracy)
+        self._style_curves()
+        self.clear()
+
+    def set_log_loss(self, on: bool) -> None:
+        """Draw the loss on a log axis."""
+        self.lossPlot.setLogMode(y=on)
+
+    def set_smooth(self, on: bool) -> None:
+        """Show or hide the moving average of the loss."""
+        self._smooth = on
+        self.smooth_curve.setVisible(on)
+
+    # -- data ------------------------------------------------------------------------------------
+    def add_records(self, records: Sequence[StepRecord]) -> None:
+        """Append step records (oldest first); the next timer tick draws them."""
+        if not records:
+            return
+        loss = np.empty((len(records), 3))
+        ratios = np.full((len(records), 1 + len(self._blocks)), np.nan)
+        epochs = []
+        for i, record in enumerate(records):
+            self._ema = SMOOTHING * self._ema + (1.0 - SMOOTHING) * record.loss
+            self._ema_count += 1
+            smoothed = self._ema / (1.0 - SMOOTHING**self._ema_count)
+            loss[i] = record.iteration, record.loss, smoothed
+            ratios[i, 0] = record.iteration
+            for j, name in enumerate(self._blocks, start=1):
+                ratios[i, j] = record.update_ratio.get(name, np.nan)
+            end = record.epoch_end
+            if end is not None:
+                epochs.append((end.epoch, _or_nan(end.train_acc), _or_nan(end.dev_acc)))
+        ratios[~np.isfinite(ratios)] = np.nan
+        self._loss.extend(loss)
+        self._ratios.extend(ratios)
+        if epochs:
+            self._epochs.extend(np.array(epochs))
+        self._dirty = True
+
+    def clear(self) -> None:
+        """Forget every record and empty the curves."""
+        for buffer in (self._loss, self._epochs, self._ratios):
+            buffer.clear()
+        self._ema, self._ema_count = 0.0, 0
+        self._dirty = True
+        self.redraw()
+
+    def record_count(self) -> int:
+        """How many iterations the loss buffer holds."""
+        return len(self._loss)
+
+    def redraw(self) -> None:
+        """Copy the ring buffers into the curves (only if something changed)."""
+        if not self._dirty:
+            return
+        self._dirty = False
+        loss = self._loss.data()
+        self.loss_curve.setData(loss[:, 0], loss[:, 1], connect="finite")
+        self.smooth_curve.setData(loss[:, 0], loss[:, 2], connect="finite")
+        epochs = self._epochs.data()
+        self.train_acc_curve.setData(epochs[:, 0], epochs[:, 1], connect="finite")
+        self.dev_acc_curve.setData(epochs[:, 0], epochs[:, 2], connect="finite")
+        ratios = self._ratios.data()
+        for j, name in enumerate(self._blocks, start=1):
+            self.ratio_curves[name].setData(ratios[:, 0], ratios[:, j], connect="finite")
+        if len(ratios):
+            span = [ratios[0, 0], ratios[-1, 0]]
+            self.reference_line.setData(span, [REFERENCE_RATIO, REFERENCE_RATIO])
+        else:
+            self.reference_line.setData([], [])
+
+    # -- Qt events -------------------------------------------------------------------------------
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self._timer.start()
+        self.redraw()
+
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        self._timer.stop()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.Text)
+        for plot in (self.lossPlot, self.accuracyPlot, self.updateRatioPlot):
+            plot.setBackground(background)
+            item = plot.getPlotItem()
+            for side in ("left", "bottom"):
+                axis = item.getAxis(side)
+                axis.setPen(text)
+                axis.setTextPen(text)
+            plot.setTitle(plot.property("plotTitle"), size="10pt", color=text)
+            legend = item.legend
+            legend.setLabelTextColor(text)
+            for _sample, label in legend.items:
+                label.setText(label.text)  # LabelItem applies a new colour only when re-rendered
+            fill = QColor(background)
+            fill.setAlpha(200)
+            legend.setBrush(fill)
+            legend.setPen(pg.mkPen(QColor(text.red(), text.green(), text.blue(), 60)))
+        self._no_accuracy.setColor(text)
+        self._style_curves()
+
+    def _style_curves(self) -> None:
+        colors = curve_colors(self.palette())
+        muted = QColor(self.palette().color(QPalette.ColorRole.Text))
+        muted.setAlpha(170)
+        self.reference_line.setPen(pg.mkPen(muted, width=1.5, style=Qt.PenStyle.DashLine))
+        raw = QColor(colors[0])
+        raw.setAlpha(110)
+        self.loss_curve.setPen(pg.mkPen(raw, width=1))
+        self.smooth_curve.setPen(pg.mkPen(colors[1], width=2.5))
+        for curve, color in ((self.train_acc_curve, colors[0]), (self.dev_acc_curve, colors[1])):
+            curve.setPen(pg.mkPen(color, width=2))
+            curve.setSymbolPen(pg.mkPen(color))
+            curve.setSymbolBrush(pg.mkBrush(color))
+        for name, curve in self.ratio_curves.items():
+            color = colors[(_block_layer(name) - 1) % len(colors)]
+            dashed = name.startswith("b")
+            curve.setPen(pg.mkPen(color, width=1.5 if dashed else 2,
+                                  style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+
+
+def _or_nan(value: float | None) -> float:
+    return np.nan if value is None else float(value)

@@ -1,0 +1,119 @@
+"""Run ``Trainer.steps`` off the GUI thread and hand its records to the GUI in batches.
+
+A plain QThread (rather than a thread-pool worker) so that Pause and shutdown can wait for this
+one thread to finish its current step. The thread never touches a widget: it appends records to a
+deque and, at most every UPDATE_S, emits a signal that makes the GUI thread collect them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+from PySide6.QtCore import QObject, QThread, Signal
+
+from gradviz.core.training import StepRecord, Trainer
+
+UPDATE_S = 0.05
+#: "run until paused": more iterations than any session will reach
+FOREVER = 2**62
+
+
+class TrainingThread(QThread):
+    """Iterate ``trainer.steps(max_steps)`` until it ends or ``request_stop`` is called.
+
+    ``error`` holds a message if the trainer raised.
+    """
+
+    progressed = Signal()
+
+    def __init__(self, trainer: Trainer, max_steps: int | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self._trainer = trainer
+        self._max_steps = FOREVER if max_steps is None else max_steps
+        self._records: deque[StepRecord] = deque()
+        self._stop = False
+        self.error: str | None = None
+
+    def request_stop(self) -> None:
+        """Stop after the current step."""
+        self._stop = True
+
+    def take_records(self) -> list[StepRecord]:
+        """The records produced since the last call, oldest first (safe while the thread runs)."""
+        taken = []
+        while self._records:
+            taken.append(self._records.popleft())
+        return taken
+
+    def run(self) -> None:
+        steps = self._trainer.steps(self._max_steps)
+        last = time.monotonic()
+        try:
+            for record in steps:
+                self._records.append(record)
+                now = time.monotonic()
+                if now - last >= UPDATE_S:
+                    last = now
+                    self.progressed.emit()
+                if self._stop:
+                    break
+        except Exception as exc:  # shown to the user by the GUI thread, never raised in this thread
+            self.error = f"training failed: {exc}" if str(exc) else f"training failed: {type(exc).__name__}"
+        finally:
+            steps.close()
+
+
+class TrainingRunner(QObject):
+    """At most one TrainingThread at a time; its signals arrive on the GUI thread.
+
+    records_ready(list[StepRecord]): new records, oldest first (at most every ~UPDATE_S while
+    training runs, and once more when it stops); stopped(object): the thread ended (an error
+    message, or None).
+    """
+
+    records_ready = Signal(object)
+    stopped = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._thread: TrainingThread | None = None
+
+    def is_running(self) -> bool:
+        return self._thread is not None
+
+    def start(self, trainer: Trainer, max_steps: int | None = None) -> None:
+        """Train in a new thread (stopping the current one first)."""
+        self.stop()
+        thread = TrainingThread(trainer, max_steps, self)
+        thread.progressed.connect(self._collect)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread = thread
+        thread.start()
+
+    def stop(self) -> None:
+        """Ask the thread to stop, wait for its current step, deliver what it produced."""
+        thread = self._thread
+        if thread is None:
+            return
+        thread.request_stop()
+        thread.wait()
+        self._finish(thread)
+
+    def _collect(self) -> None:
+        if self._thread is not None:
+            records = self._thread.take_records()
+            if records:
+                self.records_ready.emit(records)
+
+    def _on_thread_finished(self) -> None:
+        thread = self.sender()
+        if thread is not None and thread is self._thread:
+            thread.wait()
+            self._finish(thread)
+
+    def _finish(self, thread: TrainingThread) -> None:
+        self._collect()
+        self._thread = None
+        thread.deleteLater()
+        self.stopped.emit(thread.error)

@@ -1,0 +1,105 @@
+"""LivePlots and its ring buffers: curves follow the records, the smoothed loss is a bias-corrected
+moving average, the update ratios get one curve per block."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+
+from gradviz.core.training import EpochRecord, StepRecord
+from gradviz.ui import pyside_fix
+from gradviz.ui.live_plots import SMOOTHING, LivePlots
+from gradviz.ui.ring_buffer import RingBuffer
+
+
+def test_ring_buffer_keeps_the_newest_rows_in_order():
+    buffer = RingBuffer(4, 2)
+    assert buffer.data().shape == (0, 2)
+    buffer.extend([[1, 10], [2, 20], [3, 30]])
+    np.testing.assert_array_equal(buffer.data()[:, 0], [1, 2, 3])
+    buffer.extend([[4, 40], [5, 50]])  # wraps
+    np.testing.assert_array_equal(buffer.data(), [[2, 20], [3, 30], [4, 40], [5, 50]])
+    np.testing.assert_array_equal(buffer.last(), [5, 50])
+    buffer.extend(np.arange(20).reshape(10, 2))  # more than the capacity at once
+    np.testing.assert_array_equal(buffer.data()[:, 0], [12, 14, 16, 18])
+    buffer.clear()
+    assert len(buffer) == 0
+    assert buffer.last() is None
+    with pytest.raises(ValueError, match="capacity"):
+        RingBuffer(0)
+
+
+def records(losses, epoch_every=4):
+    out = []
+    for i, loss in enumerate(losses, start=1):
+        end = None
+        if i % epoch_every == 0:
+            end = EpochRecord(i // epoch_every, loss, 0.5 + i / 100, loss * 2, 0.4 + i / 100)
+        out.append(StepRecord(i // epoch_every + 1, i, loss, {"W1": 1e-3 * i, "b1": float("inf")}, end))
+    return out
+
+
+@pytest.fixture
+def plots(qtbot):
+    widget = LivePlots()
+    qtbot.addWidget(widget)
+    widget.set_blocks(["W1", "b1"])
+    return widget
+
+
+def test_curves_follow_the_records(plots):
+    losses = [2.0, 1.0, 4.0, 3.0, 0.5, 0.25, 1.0, 2.0]
+    plots.add_records(records(losses[:5]))
+    plots.add_records(records(losses)[5:])
+    plots.redraw()
+    x, y = plots.loss_curve.getData()
+    np.testing.assert_array_equal(x, np.arange(1, 9))
+    np.testing.assert_array_equal(y, losses)
+    # bias-corrected EMA: the first smoothed value is the first loss
+    expected, ema = [], 0.0
+    for t, loss in enumerate(losses, start=1):
+        ema = SMOOTHING * ema + (1 - SMOOTHING) * loss
+        expected.append(ema / (1 - SMOOTHING**t))
+    np.testing.assert_allclose(plots.smooth_curve.getData()[1], expected)
+    assert plots.smooth_curve.getData()[1][0] == pytest.approx(2.0)
+    ex, train = plots.train_acc_curve.getData()
+    np.testing.assert_array_equal(ex, [1, 2])
+    np.testing.assert_allclose(train, [0.54, 0.58])
+    np.testing.assert_allclose(plots.dev_acc_curve.getData()[1], [0.44, 0.48])
+    # one curve per block; infinite ratios (a zero bias) are gaps, not points
+    assert set(plots.ratio_curves) == {"W1", "b1"}
+    np.testing.assert_allclose(plots.ratio_curves["W1"].yData, 1e-3 * np.arange(1, 9))
+    assert not np.any(np.isfinite(plots.ratio_curves["b1"].yData))
+    np.testing.assert_array_equal(plots.reference_line.xData, [1, 8])
+    np.testing.assert_array_equal(plots.reference_line.yData, [1e-3, 1e-3])
+
+
+def test_clear_empties_every_curve(plots):
+    plots.add_records(records([1.0] * 8))
+    plots.clear()
+    for curve in (plots.loss_curve, plots.smooth_curve, plots.train_acc_curve, plots.ratio_curves["W1"]):
+        x, _ = curve.getData()
+        assert x is None or len(x) == 0
+    plots.add_records(records([3.0]))
+    plots.redraw()
+    assert plots.smooth_curve.getData()[1][0] == pytest.approx(3.0)  # the average restarted
+
+
+def test_options_log_axis_smoothing_and_mse(plots):
+    plots.set_log_loss(True)
+    assert plots.lossPlot.getPlotItem().ctrl.logYCheck.isChecked()
+    plots.set_smooth(False)
+    assert not plots.smooth_curve.isVisible()
+    plots.set_blocks(["W1", "b1", "W2", "b2"], accuracy=False)
+    assert len(plots.ratio_curves) == 4
+    assert plots._no_accuracy.isVisible()
+    assert plots.record_count() == 0
+
+
+def test_pyside_guard_pins_none_and_true_on_a_faulty_build():
+    if pyside_fix.emit_leaks():  # PySide6 drops references: they must have been pinned at import
+        assert sys.getrefcount(True) > pyside_fix.PIN / 2
+        assert sys.getrefcount(None) > pyside_fix.PIN / 2
+    assert pyside_fix.apply() is False  # never pins twice
