@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
+from contextlib import closing
 from dataclasses import dataclass
 
 import numpy as np
 
 from gradviz.core.advice import check_warnings
 from gradviz.core.diagnosis import diagnose_check
+from gradviz.core.fastcheck import fast_numeric, fast_unavailable
 from gradviz.core.network import TERMS, Network
 from gradviz.core.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
 from gradviz.core.report import BlockResult, CheckReport
@@ -129,6 +131,18 @@ def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, me
         yield i, numeric, any(out[1] for out in outs)
 
 
+def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
+    """The reference loop's results as (start, stop, numeric, kink), about PROGRESS_INTERVAL apart."""
+    values, crossed = np.empty(len(flat)), np.zeros(len(flat), dtype=bool)
+    first, last_yield = 0, time.perf_counter()
+    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method):
+        values[i], crossed[i] = value, kink
+        now = time.perf_counter()
+        if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
+            yield first, i + 1, values[first : i + 1], crossed[first : i + 1]
+            first, last_yield = i + 1, now
+
+
 def iter_gradient_check(
     model,
     X,
@@ -166,6 +180,11 @@ def iter_gradient_check(
         getattr(model, "loss", None)
     ):
         raise ValueError("a model needs .params (a dict of arrays) and .loss(X, y) -> (J, grads)")
+    unavailable = fast_unavailable(model, dropout)
+    if engine == "fast" and unavailable:
+        raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
+                         "use engine 'auto' or 'reference'")
+    used_engine = "reference" if engine == "reference" or unavailable else "fast"
     start = time.perf_counter()
     snapshot = {k: np.array(v, copy=True) for k, v in model.params.items()}
     try:
@@ -176,19 +195,16 @@ def iter_gradient_check(
         numeric = {k: np.full(shapes[k], np.nan) for k in plan}
         kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
         total, done = sum(len(f) for f in plan.values()), 0
-        used_engine = "reference"
+        chunker = _reference_chunks if used_engine == "reference" else fast_numeric
         for name, flat in plan.items():
-            last_yield, first = time.perf_counter(), 0
-            for i, value, crossed in reference_numeric(objective, name, flat, epsilon, method):
-                numeric[name].flat[flat[i]] = value
-                kink[name].flat[flat[i]] = crossed
-                now = time.perf_counter()
-                if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
-                    chunk = flat[first : i + 1]
+            with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
+                for lo, hi, values, crossed in chunks:
+                    chunk = flat[lo:hi]
+                    numeric[name].flat[chunk] = values
+                    kink[name].flat[chunk] = crossed
                     done += len(chunk)
                     yield CheckProgress(done, total, name, chunk,
                                         numeric[name].flat[chunk], kink[name].flat[chunk])
-                    first, last_yield = i + 1, now
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
             settings={
@@ -199,6 +215,8 @@ def iter_gradient_check(
             loss=objective.J0,
             engine=used_engine,
         )
+        if engine == "auto" and unavailable:
+            report.warnings.append(f"checked with the slow reference loop: {unavailable}")
         report.warnings.extend(check_warnings(report, objective))
         diagnose_check(report, objective)
         report.elapsed = time.perf_counter() - start
