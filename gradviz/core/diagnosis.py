@@ -9,15 +9,17 @@ the verdict that counts the kinks is explained too. A failing block is read from
 - noise: every |a − n| is within the rounding floor u·(|J| + |θ|·|a|)/ε or the truncation
   error of the difference formula (ε², or ε one-sided, times |a|): the set-up, not a bug;
 - missing_regularization: a − n equals −(λ/m)·W (or −(λ/2m)·sign(W) for L1);
+- misplaced: every entry of a bias is the sum of the numeric one (summed over the wrong axis);
 - sign / scale: a = c·n (or, with regularization, a − R = c·(n − R): the data part alone);
-- misplaced: a is n transposed, shuffled, or n summed over the wrong axis;
+- misplaced: a is n transposed or shuffled;
 - rows / columns: the errors sit in some rows (units) or columns (inputs) only;
 - unexplained: none of the above.
 
-Then the layers are read together: when the blocks of one layer l and of every layer before it
-fail and later layers pass, the error enters backprop at layer l (an activation or dropout
-derivative) and each of those blocks gets kind "propagated", unless every block of the network
-shows one common factor (a flipped or scaled loss gradient, kinds "sign" and "scale").
+Then the layers are read together: when the blocks of one layer l and of layers before it fail
+and no block of layers 1..l passes (kink, noise and all-zero blocks count neither way), the
+error enters backprop at layer l (an activation or dropout derivative) and each failing block
+gets kind "propagated", unless every failing block shows one common factor and the error
+reaches the output layer (a flipped or scaled loss gradient: kinds "sign" and "scale").
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ DIAGNOSIS_KINDS = (
 )
 NOT_A_BUG = ("kink", "noise")
 NOISE_FACTOR = 10.0  # how far past the estimated floor a difference may go and still be noise
-EXPLAINED = 0.05  # a pattern explains a block when it leaves at most 5% of the difference
+EXPLAINED = 0.01  # a pattern explains a block when it leaves at most 1% of the difference
 TRUNCATION_ORDER = {"centered": 2, "forward": 1, "richardson": 4}
 ROUNDING_GAIN = {"centered": 1.0, "forward": 2.0, "richardson": 3.0}
 _LAYERED = re.compile(r"^([Wb])(\d+)$")
@@ -175,11 +177,11 @@ def _diagnose_block(context: _Context, name: str) -> Diagnosis | None:
             "for every evaluation, so J is not one function: not evidence of a bug; check with "
             "dropout 'frozen'",
         )
-    used = b.checked & ~b.kink & np.isfinite(b.numeric)
+    used = b.checked & ~b.kink & np.isfinite(b.numeric) & np.isfinite(b.analytic)
     if not used.any():
         return Diagnosis(name, "unexplained",
-                         f"the numeric gradient of {name} is not finite: the loss overflowed or "
-                         "became NaN near θ")
+                         f"{g} or its numeric gradient is not finite (NaN or Inf): the loss or "
+                         "backprop overflowed near θ")
     return _Pattern(context, name, used).classify()
 
 
@@ -201,12 +203,12 @@ class _Pattern:
         self.noise = NOISE_FACTOR * _norm(self.rounding + self.truncation)
 
     def explains(self, residual: np.ndarray) -> bool:
-        """Whether a model of the block leaves at most 5% of the difference (plus noise)."""
+        """Whether a model of the block leaves at most 1% of the difference (plus noise)."""
         return _norm(residual) <= EXPLAINED * _norm(self.D) + self.noise
 
     def classify(self) -> Diagnosis:
-        for test in (self.noise_floor, self.missing_regularization, self.scale, self.misplaced,
-                     self.confined):
+        for test in (self.noise_floor, self.missing_regularization, self.summed, self.scale,
+                     self.misplaced, self.confined):
             found = test()
             if found is not None:
                 return found
@@ -280,15 +282,17 @@ class _Pattern:
         return None
 
     def scale(self) -> Diagnosis | None:
-        factor = _fit(self.a, self.n)
-        if self.explains(self.a - factor * self.n):
-            return self._scaled(factor, data_part=False)
+        """a = c·n, or with regularization a − R = c·(n − R) (whichever fits better)."""
+        fits = [(self.a, self.n, False)]
         terms = self.context.regularization(self.name)
         if terms and self.context.terms == "all":
             R = sum(terms.values())[self.used]
-            factor = _fit(self.a - R, self.n - R)
-            if self.explains(self.a - R - factor * (self.n - R)):
-                return self._scaled(factor, data_part=True)
+            fits.append((self.a - R, self.n - R, True))
+        residual, factor, data_part = min(
+            (_norm(y - _fit(y, x) * x), _fit(y, x), data_part) for y, x, data_part in fits
+        )
+        if residual <= EXPLAINED * _norm(self.D) + self.noise:
+            return self._scaled(factor, data_part=data_part)
         return None
 
     def _scaled(self, factor: float, *, data_part: bool) -> Diagnosis:
@@ -310,6 +314,23 @@ class _Pattern:
                          f"{what} is {factor:.2f}× the numeric gradient everywhere: a scaling bug, "
                          "e.g. a doubled term or a wrong 1/m", factor=factor)
 
+    def summed(self) -> Diagnosis | None:
+        """A vector (a bias) whose every entry is the sum of the numeric one: the wrong axis."""
+        a, n = self.full_a, self.full_n
+        if not self.used.all() or a.size < 2 or a.size != max(a.shape):
+            return None
+        total = float(n.sum())
+        if not self.explains(a.ravel() - total):
+            return None
+        zero = abs(total) <= self.noise
+        value = 0.0 if zero else float(a.flat[0])
+        return Diagnosis(
+            self.name, "misplaced",
+            f"every entry of {self.g} is {value:.4g}, the sum of the numeric {self.g} "
+            f"over its {a.size} entries: summed over the wrong axis (units instead of examples; "
+            f"db sums dZ over axis 1){' (or it is never computed)' if zero else ''}",
+        )
+
     def misplaced(self) -> Diagnosis | None:
         a, n, full = self.full_a, self.full_n, self.used.all()
         if len(self.shape) == 2 and self.shape[0] == self.shape[1] and self.shape[0] > 1:
@@ -323,15 +344,6 @@ class _Pattern:
                 )
         if not full or a.size < 2:
             return None
-        total = float(n.sum())
-        if total != 0 and self.explains(a.ravel() - total):
-            units = "units" if self.name.startswith("b") else "entries"
-            return Diagnosis(
-                self.name, "misplaced",
-                f"every entry of {self.g} is {float(a.flat[0]):.4g}, the sum of the numeric "
-                f"{self.g} over its {a.size} {units}: summed over the wrong axis (units instead of "
-                "examples; db sums dZ over axis 1)",
-            )
         residual = np.sort(a.ravel()) - np.sort(n.ravel())
         if self.explains(residual):
             return Diagnosis(
@@ -391,9 +403,12 @@ def _read_layers(context: _Context, found: dict[str, Diagnosis | None]) -> dict[
         return {}
     entry = max(context.layer_of(n) for n in bugs)
     present = {n: context.layer_of(n) for n in context.report.blocks}
-    if not all(f"{p}{entry}" in bugs for p in "Wb"):
+    # a passing block contradicts; kink, noise and all-zero blocks neither confirm nor contradict
+    if any(layer is not None and layer <= entry and found[n] is None and not _all_zero(context, n)
+           for n, layer in present.items()):
         return {}
-    if any(layer is not None and layer <= entry and n not in bugs for n, layer in present.items()):
+    earlier = any(present[n] < entry for n in bugs)
+    if not earlier and not all(f"{p}{entry}" in bugs for p in "Wb"):
         return {}
     factors = {d.factor for d in bugs.values() if d.kind in ("scale", "sign")}
     common = None
@@ -402,8 +417,9 @@ def _read_layers(context: _Context, found: dict[str, Diagnosis | None]) -> dict[
         if values[0] != 0 and np.ptp(values) <= 0.01 * abs(values).max():
             common = float(values.mean())
     if entry == L and common is not None:
-        note = ("every block is flipped: look at the sign of the loss gradient"
-                if common < 0 else "every block is scaled alike: look at the loss gradient")
+        note = ("every block is flipped: look at the sign of the loss gradient" if common < 0 else
+                "every block is scaled alike: look at the loss gradient and the output layer's "
+                "activation derivative")
         return {n: Diagnosis(n, d.kind, f"{d.message} ({note})", d.factor) for n, d in bugs.items()}
     suspects = _suspects(context, entry, L, common)
     names = sorted(bugs, key=lambda n: (present[n], n))
@@ -411,7 +427,8 @@ def _read_layers(context: _Context, found: dict[str, Diagnosis | None]) -> dict[
     layers = "layer 1" if entry == 1 else f"layers 1 to {entry}"
     later = ""
     if entry < L:
-        later = f", while layer {L} agrees" if entry + 1 == L else f", while layers {entry + 1} to {L} agree"
+        later = (f", while layer {L} shows no bug" if entry + 1 == L
+                 else f", while layers {entry + 1} to {L} show no bug")
     factor = "" if common is None else f", each {common:.2f}× the numeric gradient"
     return {
         n: Diagnosis(
@@ -422,6 +439,11 @@ def _read_layers(context: _Context, found: dict[str, Diagnosis | None]) -> dict[
         )
         for n in bugs
     }
+
+
+def _all_zero(context: _Context, name: str) -> bool:
+    b = context.report.blocks[name]
+    return not np.any(b.analytic[b.checked]) and not np.any(b.numeric[b.checked])
 
 
 def _suspects(context: _Context, entry: int, L: int, common: float | None) -> str:

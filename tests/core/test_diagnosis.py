@@ -111,6 +111,15 @@ def test_db_wrong_axis_is_misplaced_with_a_bias_message():
     assert "summed over the wrong axis" in report.blocks["b2"].diagnosis.message
 
 
+def test_db_wrong_axis_at_a_softmax_output_sums_to_zero():
+    # softmax gradients sum to zero over the classes, so db3 summed over units is 0 everywhere
+    _, _, report = check(("db_wrong_axis", 3))
+    assert kinds(report) == {"b3": "misplaced"}
+    message = report.blocks["b3"].diagnosis.message
+    assert message.startswith("every entry of db3 is 0, the sum of the numeric db3 over its 3 entries")
+    assert "or it is never computed" in message
+
+
 def test_dscores_sign_flips_every_block():
     _, _, report = check(("dscores_sign", 1))
     assert kinds(report) == dict.fromkeys(report.blocks, "sign")
@@ -134,6 +143,16 @@ def test_dW_transposed_is_misplaced(l2):
     _, _, report = check(("dW_transposed", 2), l2=l2)
     assert kinds(report) == {"W2": "misplaced"}
     assert "dW2 is the numeric gradient transposed" in report.blocks["W2"].diagnosis.message
+
+
+def test_a_kink_only_block_at_the_entry_layer_does_not_hide_the_propagation():
+    spec = make_spec((4, 4), "relu", seed=1)
+    net = Network(spec)
+    X, y = make_data(spec, 4, np.random.default_rng(11))
+    net.inject_bug("act_deriv", 2)
+    report = gradient_check(net, X, y, epsilon=1e-6)
+    assert kinds(report) == {"W1": "propagated", "b1": "propagated", "W2": "propagated", "b2": "kink"}
+    assert report.blocks["W1"].diagnosis.layer == 2
 
 
 # -- not bugs: kinks and noise --------------------------------------------------------------------
