@@ -12,6 +12,7 @@ from gradviz.core.gradcheck import (
     numeric_derivative,
 )
 from gradviz.core.network import Network, validate_data
+from gradviz.core.quickcheck import QuickBlock, QuickCheckReport, quick_check
 from gradviz.core.report import BlockResult, CheckReport, Component
 from gradviz.core.sanity import (
     SanityResult,
@@ -45,6 +46,8 @@ __all__ = [
     "Network",
     "NetworkSpec",
     "Normalizer",
+    "QuickBlock",
+    "QuickCheckReport",
     "SanityResult",
     "StepRecord",
     "Sweep",
@@ -63,6 +66,7 @@ __all__ = [
     "numeric_derivative",
     "overfit_check",
     "params_to_vector",
+    "quick_check",
     "regularization_check",
     "run_sanity_checks",
     "split",
