@@ -1,12 +1,19 @@
 """gradient_check on the built-in Network: methods, dtypes, dropout modes, terms, blocks and
-samples, loss_scale, progress and cancel, bug localization, kinks, and input validation."""
+samples, loss_scale, progress and cancel, bug localization, kinks, and input validation.
 
+Every test runs twice: with the reference loop and with engine "auto" (the fast engine where it
+applies), since both must keep the same contract.
+"""
+
+import functools
 import math
+import sys
 
 import numpy as np
 import pytest
 from helpers import make_data, make_spec, snapshot
 
+import gradviz.core
 from gradviz.core import (
     BUG_KINDS,
     LayerSpec,
@@ -19,6 +26,16 @@ from gradviz.core import (
 )
 
 M = 5
+
+
+@pytest.fixture(autouse=True, params=["reference", "auto"])
+def engine(request, monkeypatch):
+    """Bind this module's gradient_check and iter_gradient_check to one engine."""
+    module = sys.modules[__name__]
+    for name in ("gradient_check", "iter_gradient_check"):
+        bound = functools.partial(getattr(gradviz.core, name), engine=request.param)
+        monkeypatch.setattr(module, name, bound)
+    return request.param
 
 
 def smooth_net(**kwargs) -> Network:
@@ -38,6 +55,11 @@ def run_to_end(run):
             progress.append(next(run))
         except StopIteration as stop:
             return progress, stop.value
+
+
+def test_the_engine_is_the_one_asked_for(data, engine):
+    report = gradient_check(smooth_net(), *data)
+    assert report.engine == ("reference" if engine == "reference" else "fast")
 
 
 # -- numeric_derivative: the lecture's θ³ example -------------------------------------------------

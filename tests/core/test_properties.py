@@ -14,6 +14,7 @@ from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_g
 from gradviz.core.report import norm_ratio
 
 HIDDEN = ["tanh", "sigmoid", "linear", "relu", "leaky_relu"]
+ENGINES = ["reference", "auto"]
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -50,10 +51,10 @@ def difference_without_kinks(report) -> float:
 
 @FAST
 @given(spec=specs(), m=st.integers(1, 4), data_seed=st.integers(0, 2**16),
-       dropout=st.sampled_from(["off", "frozen"]))
-def test_correct_networks_pass_in_float64(spec, m, data_seed, dropout):
+       dropout=st.sampled_from(["off", "frozen"]), engine=st.sampled_from(ENGINES))
+def test_correct_networks_pass_in_float64(spec, m, data_seed, dropout, engine):
     X, y = make_data(spec, m, np.random.default_rng(data_seed))
-    report = gradient_check(Network(spec), X, y, dropout=dropout)
+    report = gradient_check(Network(spec), X, y, dropout=dropout, engine=engine)
     # a loss near 0 (saturated outputs) leaves gradients at the rounding level of J itself
     assume(report.loss > 1e-3)
     # kink-crossed components aside (a ReLU fed only by dead units sits exactly at 0)
@@ -68,14 +69,15 @@ def test_correct_networks_pass_in_float64(spec, m, data_seed, dropout):
 
 
 @FAST
-@given(spec=specs(), m=st.integers(1, 3), data_seed=st.integers(0, 2**16))
-def test_complex_step_agrees_on_smooth_networks(spec, m, data_seed):
+@given(spec=specs(), m=st.integers(1, 3), data_seed=st.integers(0, 2**16),
+       engine=st.sampled_from(ENGINES))
+def test_complex_step_agrees_on_smooth_networks(spec, m, data_seed, engine):
     if spec.l1 or any(layer.activation in ("relu", "leaky_relu") for layer in spec.layers):
         spec = NetworkSpec(spec.input_dim, [LayerSpec(layer.units, "tanh" if layer.activation in (
             "relu", "leaky_relu") else layer.activation) for layer in spec.layers],
             loss=spec.loss, l2=spec.l2, seed=spec.seed)
     X, y = make_data(spec, m, np.random.default_rng(data_seed))
-    report = gradient_check(Network(spec), X, y, method="complex", epsilon=1e-20)
+    report = gradient_check(Network(spec), X, y, method="complex", epsilon=1e-20, engine=engine)
     # saturated outputs make backprop's own p − y lose digits to cancellation
     assume(report.loss > 1e-3)
     assert report.difference <= 1e-11
@@ -88,6 +90,7 @@ BAD_OR_GOOD = {
     "terms": st.sampled_from(["all", "data", "reg", "none"]),
     "sample": st.sampled_from([None, 1, 3, 0]),
     "blocks": st.sampled_from([None, ["W1"], ["b1", "W1"], ["W9"]]),
+    "engine": st.sampled_from(["reference", "auto", "fast"]),
 }
 
 
@@ -141,8 +144,8 @@ def test_user_model_params_restored_whenever_the_loss_raises(fail_at, seed):
 
 
 @FAST
-@given(spec=specs(), stop_after=st.integers(1, 4), user=st.booleans())
-def test_params_unchanged_after_cancel(spec, stop_after, user):
+@given(spec=specs(), stop_after=st.integers(1, 4), user=st.booleans(), engine=st.sampled_from(ENGINES))
+def test_params_unchanged_after_cancel(spec, stop_after, user, engine):
     model = Flaky(10**9, spec.seed) if user else Network(spec)
     rng = np.random.default_rng(spec.seed)
     if user:
@@ -150,7 +153,7 @@ def test_params_unchanged_after_cancel(spec, stop_after, user):
     else:
         X, y = make_data(spec, 2, rng)
     before = snapshot(model.params)
-    run = iter_gradient_check(model, X, y)
+    run = iter_gradient_check(model, X, y, engine=engine)
     for _ in range(stop_after):
         try:
             next(run)
