@@ -3,13 +3,10 @@ moving average, the update ratios get one curve per block."""
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 
 from gradviz.core.training import EpochRecord, StepRecord
-from gradviz.ui import pyside_fix
 from gradviz.ui.live_plots import SMOOTHING, LivePlots
 from gradviz.ui.ring_buffer import RingBuffer
 
@@ -96,10 +93,3 @@ def test_options_log_axis_smoothing_and_mse(plots):
     assert len(plots.ratio_curves) == 4
     assert plots._no_accuracy.isVisible()
     assert plots.record_count() == 0
-
-
-def test_pyside_guard_pins_none_and_true_on_a_faulty_build():
-    if pyside_fix.emit_leaks():  # PySide6 drops references: they must have been pinned at import
-        assert sys.getrefcount(True) > pyside_fix.PIN / 2
-        assert sys.getrefcount(None) > pyside_fix.PIN / 2
-    assert pyside_fix.apply() is False  # never pins twice
