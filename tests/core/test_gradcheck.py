@@ -428,6 +428,19 @@ def test_svm_hinge_kink_is_flagged():
     assert any("kink" in w for w in report.warnings)
 
 
+def test_l1_kink_at_a_weight_near_zero(data):
+    net = smooth_net(l1=2.0)
+    params = {k: v.copy() for k, v in net.params.items()}
+    params["W2"][1, 2] = 3e-8  # |w| switches slope between w − ε and w + ε
+    net.set_params(params)
+    report = gradient_check(net, *data)
+    assert np.argwhere(report.blocks["W2"].kink).tolist() == [[1, 2]]
+    assert report.blocks["W2"].difference > 1e-3  # the numeric slope of |w| there is a blend
+    assert report.n_kinks == 1
+    assert report.failing_blocks() == []
+    assert gradient_check(net, *data, terms="data").n_kinks == 0
+
+
 def test_no_kinks_away_from_them(data):
     # biases of 0.1: with zero biases, a unit fed only by dead ReLUs sits exactly on its kink
     net = Network(make_spec((4, 4), "relu", "svm", seed=1))
