@@ -1,8 +1,9 @@
-"""The `gradviz` command: no arguments opens the app; `gradviz check`, `gradviz bench`."""
+"""The `gradviz` command: no arguments opens the app; `check`, `sanity`, `sweep`, `train`, `bench`."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from gradviz.core.gradcheck import ENGINES, METHODS, gradient_check
 from gradviz.core.network import TERMS
 from gradviz.core.objective import DROPOUT_MODES
 from gradviz.core.report import CheckReport
-from gradviz.core.session import Session
+from gradviz.core.session import OPTIMIZERS, Session
 from gradviz.core.spec import DTYPES
 from gradviz.resources import presets_dir
 
@@ -43,25 +44,60 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradviz", description="A visual debugger for backpropagation.")
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check", help="gradient-check a network spec or session file")
-    check.add_argument("spec", nargs="?", default=str(DEMO_PRESET),
-                       help="a .gradviz.json session or a bare network spec (default: the demo)")
-    check.add_argument("--data", help="a .csv or .npz file of examples (one per row, label last)")
+    _session_options(check)
     check.add_argument("--epsilon", type=float)
     check.add_argument("--method", choices=METHODS)
-    check.add_argument("--dtype", choices=DTYPES)
     check.add_argument("--dropout", choices=DROPOUT_MODES)
     check.add_argument("--terms", choices=TERMS)
-    check.add_argument("--bug", type=_bug, metavar="KIND:LAYER",
-                       help=f"plant a bug: one of {', '.join(BUG_KINDS)}")
     check.add_argument("--sample", type=int, help="check N random components per block")
     check.add_argument("--blocks", help="comma-separated blocks to check, e.g. W1,b1")
     check.add_argument("--examples", type=int, help="how many examples the check uses")
     check.add_argument("--engine", choices=ENGINES, default="auto")
     check.add_argument("--json", metavar="OUT", help="write the report as JSON")
     check.add_argument("--csv", metavar="OUT", help="write the per-component report as CSV")
+    sanity = sub.add_parser("sanity", help="sanity checks before training (initial loss, λ, overfit)")
+    _session_options(sanity)
+    sweep = sub.add_parser("sweep", help="error against epsilon for a block or one component")
+    _session_options(sweep)
+    sweep.add_argument("--block", default="W1", help="the parameter block, e.g. W2")
+    sweep.add_argument("--index", type=_index, help="one component, e.g. 3,1 (default: the block)")
+    sweep.add_argument("--dtypes", default="float64,float32")
+    sweep.add_argument("--methods", default="centered,forward")
+    sweep.add_argument("--json", metavar="OUT", help="write the curves as JSON")
+    train = sub.add_parser("train", help="train and gradient-check at chosen iterations")
+    _session_options(train)
+    train.add_argument("--iterations", type=int, default=500)
+    train.add_argument("--check-at", type=_iterations, default=(0, 100, 500), metavar="I,J,...")
+    train.add_argument("--lr", type=float)
+    train.add_argument("--optimizer", choices=OPTIMIZERS)
     bench = sub.add_parser("bench", help="measure the fast check against the reference loop")
     bench.add_argument("rest", nargs=argparse.REMAINDER)
     return parser
+
+
+def _session_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("spec", nargs="?", default=str(DEMO_PRESET),
+                        help="a .gradviz.json session or a bare network spec (default: the demo)")
+    parser.add_argument("--data", help="a .csv or .npz file of examples (one per row, label last)")
+    parser.add_argument("--dtype", choices=DTYPES)
+    parser.add_argument("--bug", type=_bug, metavar="KIND:LAYER")
+
+
+def _integers(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected whole numbers separated by commas; got {text!r}"
+        ) from None
+
+
+def _index(text: str) -> tuple[int, ...]:
+    return _integers(text)
+
+
+def _iterations(text: str) -> tuple[int, ...]:
+    return _integers(text)
 
 
 def load_session(args: argparse.Namespace) -> Session:
@@ -70,12 +106,16 @@ def load_session(args: argparse.Namespace) -> Session:
     data = session.to_dict()
     if args.dtype:
         data["spec"]["dtype"] = args.dtype
-    overrides = {k: getattr(args, k) for k in ("epsilon", "method", "dropout", "terms", "sample")}
+    names = ("epsilon", "method", "dropout", "terms", "sample")
+    overrides = {k: getattr(args, k, None) for k in names}
     data["check"].update({k: v for k, v in overrides.items() if v is not None})
     if args.bug:
         data["check"]["bug"] = args.bug
-    if args.examples is not None:
+    if getattr(args, "examples", None) is not None:
         data["data"]["check_examples"] = args.examples
+    for name in ("lr", "optimizer"):
+        if getattr(args, name, None) is not None:
+            data["training"][name] = getattr(args, name)
     return Session.from_dict(data)
 
 
@@ -118,6 +158,59 @@ def run_check(args: argparse.Namespace) -> int:
     return 0 if report.passed else 1
 
 
+def run_sanity(args: argparse.Namespace) -> int:
+    from gradviz.core.problem import build_problem
+    from gradviz.core.sanity import run_sanity_checks
+
+    problem = build_problem(load_session(args), data_path=args.data)
+    results = run_sanity_checks(problem.net.spec, problem.X, problem.y)
+    for result in results:
+        print(f"[{'ok' if result.ok else 'FAIL'}] {result.name}: {result.message}")
+    return 0 if all(r.ok for r in results) else 1
+
+
+def run_sweep(args: argparse.Namespace) -> int:
+    from gradviz.core.problem import build_problem
+    from gradviz.core.sweep import epsilon_sweep
+
+    problem = build_problem(load_session(args), data_path=args.data)
+    sweep = epsilon_sweep(problem.net, problem.X_check, problem.y_check, block=args.block,
+                          index=args.index, dtypes=args.dtypes.split(","),
+                          methods=args.methods.split(","))
+    print("\n".join(sweep.lines()))
+    if args.json:
+        Path(args.json).write_text(json.dumps(sweep.to_dict(), indent=2), encoding="utf-8")
+    return 0
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from gradviz.core.checkpoints import iter_check_during_training
+    from gradviz.core.problem import build_problem
+    from gradviz.core.training import Trainer
+
+    session = load_session(args)
+    problem = build_problem(session, data_path=args.data)
+    t = session.training
+    trainer = Trainer(problem.net, problem.X, problem.y, problem.X_dev, problem.y_dev,
+                      optimizer=t.optimizer, lr=t.lr, batch_size=t.batch_size, seed=session.data.seed)
+    at = sorted({*(i for i in args.check_at if i <= args.iterations), args.iterations})
+    passed = True
+    for point in iter_check_during_training(trainer, at, X=problem.X_check, y=problem.y_check,
+                                            **session.check.check_kwargs()):
+        report = point.report
+        loss = "" if point.loss is None else f" loss {point.loss:.4g}"
+        failing = report.failing_blocks()
+        print(f"iteration {point.iteration}:{loss}  {report.verdict()}"
+              + (f"  failing: {', '.join(failing)}" if failing else ""))
+        passed = passed and report.passed
+    if trainer.stop_reason:
+        print(trainer.stop_reason)
+    return 0 if passed and not trainer.stop_reason else 1
+
+
+COMMANDS = {"check": run_check, "sanity": run_sanity, "sweep": run_sweep, "train": run_train}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
@@ -130,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
             from gradviz.bench import main as bench_main
 
             return bench_main(args.rest)
-        if args.command == "check":
-            return run_check(args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
         build_parser().print_help()
         return 2
     except (BadInput, ValueError, OSError) as exc:

@@ -102,3 +102,34 @@ def test_installed_entry_point_runs_without_traceback(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_sanity_command_reports_each_check(capsys):
+    assert main(["sanity", SMALL]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split("]")[0] for line in out] == ["[ok"] * 3
+    assert "ln 2" in out[0]
+
+
+def test_sweep_command_fits_slopes(tmp_path, capsys):
+    out_json = tmp_path / "sweep.json"
+    assert main(["sweep", DEMO, "--block", "W2", "--index", "1,2", "--dtypes", "float64",
+                 "--json", str(out_json)]) == 0
+    data = json.loads(out_json.read_text())
+    slopes = {c["method"]: c["slope"] for c in data["curves"]}
+    assert slopes["centered"] == pytest.approx(2, abs=0.4)
+    assert slopes["forward"] == pytest.approx(1, abs=0.3)
+    assert "float64 centered: slope +" in capsys.readouterr().out
+
+
+def test_train_command_checks_at_each_iteration(capsys):
+    lesson = str(presets_dir().parent / "lessons" / "07-check-after-training.gradviz.json")
+    assert main(["train", lesson, "--iterations", "100", "--check-at", "0"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("iteration 0:") and "great" in lines[0]
+    assert lines[1].startswith("iteration 100:") and "failing: W2" in lines[1]
+
+
+def test_train_command_rejects_bad_iterations(capsys):
+    assert main(["train", DEMO, "--check-at", "a,b"]) == 2
+    assert "whole numbers" in capsys.readouterr().err
