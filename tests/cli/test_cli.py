@@ -126,8 +126,10 @@ def test_train_command_checks_at_each_iteration(capsys):
     lesson = str(presets_dir().parent / "lessons" / "07-check-after-training.gradviz.json")
     assert main(["train", lesson, "--iterations", "100", "--check-at", "0"]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("iteration 0:") and "great" in lines[0]
-    assert lines[1].startswith("iteration 100:") and "failing: W2" in lines[1]
+    assert lines[0].startswith("iteration 0:")
+    assert "great" in lines[0]
+    assert lines[1].startswith("iteration 100:")
+    assert "failing: W2" in lines[1]
 
 
 def test_train_command_rejects_bad_iterations(capsys):
