@@ -11,12 +11,12 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.gradcheck import CheckProgress
-from gradviz.core.report import BlockResult, CheckReport, Component
+from gradviz.core.report import BlockResult, CheckReport, Component, relative_error
 from gradviz.ui.inspector import describe_component
 
 #: mode -> what the combo box says
@@ -42,6 +42,16 @@ def _block_position(name: str) -> tuple[int, int]:
     return int(match.group(2)) - 1, 0 if match.group(1) == "W" else 1
 
 
+def _index_ticks(n: int) -> list[list[tuple[float, str]]] | None:
+    """Ticks at cell centres labelled with indices: every 5th always, the rest when there is
+    room; None (automatic ticks at cell edges) for long axes."""
+    if n > SMALL_AXIS:
+        return None
+    every = 1 if n <= 10 else 5
+    cells = [(i + 0.5, str(i)) for i in range(n)]
+    return [cells[::every], [c for i, c in enumerate(cells) if i % every]]
+
+
 def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
     step = max(1, math.ceil((hi - lo) / 6))
     return [(float(k), f"1e{k}") for k in range(math.ceil(lo), math.floor(hi) + 1, step)]
@@ -58,7 +68,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.setObjectName("heatmapView")
         self._mode = "rel"
         self._blocks: dict[str, BlockResult] = {}
+        self._stale: set[str] = set()  # blocks whose BlockResult lags behind _raw
         self._raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._shown: dict[str, np.ndarray] = {}  # what each image displays
         self._plots: dict[str, tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]] = {}
         self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
                                     width=16, colorMapMenu=False, label="")
@@ -73,7 +85,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
     def set_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
         """Lay out one empty plot per block (W beside its b)."""
         self.ci.clear()
-        self._plots, self._blocks, self._raw = {}, {}, {}
+        self._plots, self._blocks, self._raw, self._shown, self._stale = {}, {}, {}, {}, set()
         rows = 1
         for name, shape in shapes.items():
             shape = tuple(shape) if len(shape) == 2 else (int(np.prod(shape)), 1)
@@ -91,8 +103,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             plot.addItem(image)
             plot.addItem(kinks)
             for axis, n in (("left", shape[0]), ("bottom", shape[1])):
-                ticks = [(i + 0.5, str(i)) for i in range(n)] if n <= SMALL_AXIS else None
-                plot.getAxis(axis).setTicks(None if ticks is None else [ticks, []])
+                plot.getAxis(axis).setTicks(_index_ticks(n))
             plot.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0)
             self._plots[name] = (plot, image, kinks)
             nan = np.full(shape, np.nan)
@@ -120,18 +131,25 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._redraw(self._plots)
 
     def add_progress(self, chunks: list[CheckProgress]) -> None:
-        """Fill in the numeric values of finished components and redraw their blocks once."""
+        """Fill in the numeric values of finished components and redraw their blocks once.
+        In the relative-error mode only the new components are computed."""
         changed = set()
         for chunk in chunks:
             if chunk.block not in self._raw:
                 continue
-            _, numeric, kink = self._raw[chunk.block]
+            analytic, numeric, kink = self._raw[chunk.block]
             numeric.flat[chunk.flat] = chunk.numeric
             kink.flat[chunk.flat] = chunk.kink
             changed.add(chunk.block)
-        for name in changed:
-            self._blocks[name] = BlockResult(name, *self._raw[name])
-        self._redraw(changed)
+            if self._mode == "rel":
+                rel = relative_error(analytic.flat[chunk.flat], np.asarray(chunk.numeric, dtype=float))
+                with np.errstate(divide="ignore"):
+                    self._shown[chunk.block].flat[chunk.flat] = np.clip(np.log10(rel), *REL_LEVELS)
+        self._stale |= changed
+        if self._mode == "rel":
+            self._paint(changed, REL_LEVELS)
+        else:
+            self._redraw(changed)
 
     def show_report(self, report: CheckReport) -> None:
         shapes = {k: b.analytic.shape for k, b in report.blocks.items()}
@@ -142,11 +160,20 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             self._raw[name] = (block.analytic, block.numeric.copy(), block.kink.copy())
         self._redraw(self._plots)
 
+    def block_rect(self, name: str) -> QRect:
+        """Where a block's cells are drawn, in this widget's coordinates."""
+        vb = self._plots[name][0].getViewBox()
+        return self.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+
     def block(self, name: str) -> BlockResult:
+        """The block's results so far (unchecked components NaN)."""
+        if name in self._stale:
+            self._blocks[name] = BlockResult(name, *self._raw[name])
+            self._stale.discard(name)
         return self._blocks[name]
 
     def component(self, name: str, index: tuple[int, int]) -> Component:
-        b = self._blocks[name]
+        b = self.block(name)
         return Component(name, index, float(b.analytic[index]), float(b.numeric[index]),
                          float(b.abs_error[index]), float(b.rel_error[index]), bool(b.kink[index]))
 
@@ -160,9 +187,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._mode = mode
         self._redraw(self._plots)
 
-    def image(self, name: str) -> np.ndarray:
-        """The values shown for a block in the current mode (NaN: blank)."""
-        b = self._blocks[name]
+    def image(self, name: str, levels: tuple[float, float] | None = None) -> np.ndarray:
+        """The values shown for a block in the current mode (NaN: blank); log-scale and ratio
+        values are clipped to the colour scale (an exact match shows at its low end)."""
+        b = self.block(name)
         with np.errstate(divide="ignore", invalid="ignore"):
             if self._mode == "rel":
                 values = np.log10(b.rel_error)
@@ -176,11 +204,14 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                 values = b.analytic / b.numeric
                 values[(b.analytic == 0) & (b.numeric == 0)] = 1.0
         values[~b.checked] = np.nan
+        if self._mode in ("rel", "abs", "ratio"):
+            lo, hi = levels or self._levels()[0]
+            values = np.clip(values, lo, hi)
         return values
 
     def _levels(self) -> tuple[tuple[float, float], list[tuple[float, str]] | None, str]:
         """(low, high), fixed ticks or None, and the colour bar's label for the current mode."""
-        checked = [b for b in self._blocks.values() if b.n_checked]
+        checked = [b for b in map(self.block, self._raw) if b.n_checked]
         if self._mode == "rel":
             return REL_LEVELS, REL_TICKS, "relative error (log scale)"
         if self._mode == "ratio":
@@ -200,19 +231,22 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         return (-top, top), None, label
 
     def _redraw(self, names) -> None:
+        """Recompute what ``names`` show and update the colour bar."""
         (lo, hi), ticks, label = self._levels()
         for name in names:
-            _, image, kinks = self._plots[name]
-            values = self.image(name)
-            if self._mode in ("rel", "abs", "ratio"):
-                values = np.clip(values, lo, hi)
-            image.setImage(values, autoLevels=False, levels=(lo, hi))
-            rows, cols = np.nonzero(self._blocks[name].kink)
-            kinks.setData(x=cols + 0.5, y=rows + 0.5)
+            self._shown[name] = self.image(name, (lo, hi))
+        self._paint(names, (lo, hi))
         self._bar.setColorMap(DIVERGING if self._mode in ("analytic", "numeric", "ratio") else SEQUENTIAL)
         self._bar.setLevels((lo, hi))
         self._bar.axis.setTicks(None if ticks is None else [ticks, []])
         self._bar.getAxis("left").setLabel(label)
+
+    def _paint(self, names, levels: tuple[float, float]) -> None:
+        for name in names:
+            _, image, kinks = self._plots[name]
+            image.setImage(self._shown[name], autoLevels=False, levels=levels)
+            rows, cols = np.nonzero(self._raw[name][2])
+            kinks.setData(x=cols + 0.5, y=rows + 0.5)
 
     # -- mouse ---------------------------------------------------------------------------------
     def _component_at(self, pos: QPointF) -> Component | None:
@@ -222,7 +256,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                 continue
             point = vb.mapSceneToView(pos)
             row, col = math.floor(point.y()), math.floor(point.x())
-            rows, cols = self._blocks[name].analytic.shape
+            rows, cols = self._raw[name][0].shape
             if 0 <= row < rows and 0 <= col < cols:
                 return self.component(name, (row, col))
         return None
@@ -273,7 +307,10 @@ class HeatmapPanel(QWidget):
         self.mode_combo.setToolTip("What the colours show")
         self.mode_combo.currentIndexChanged.connect(
             lambda: self.view.set_mode(self.mode_combo.currentData()))
-        legend = QLabel("▨ outlined: crossed a kink (ReLU/hinge), not a bug · blank: not checked")
+        legend = QLabel("▨ crossed a kink: not a bug · blank: not checked")
+        legend.setToolTip("Outlined, hatched cells: θ−ε and θ+ε fall on two sides of a ReLU or hinge "
+                          "kink, so the numeric derivative is not exact there.\n"
+                          "Blank cells: not checked (sampled out, or not reached yet).")
         legend.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gradviz.core import gradcheck
 from gradviz.core.bugs import Bug
@@ -22,7 +30,19 @@ from gradviz.ui.file_actions import FileActions
 from gradviz.ui.heatmap_view import HeatmapPanel
 from gradviz.ui.inspector import InspectorPanel, describe_component
 from gradviz.ui.settings import AppSettings
+from gradviz.ui.training_panel import TrainingPanel
 from gradviz.ui.verdict import VerdictLabel
+
+
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area, so a dock can be shorter than its contents."""
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    return area
 
 
 def demo_session() -> Session:
@@ -55,14 +75,21 @@ class MainWindow(QMainWindow):
         self.heatmap = self.heatmap_panel.view
         self.verdict = VerdictLabel()
         self.inspector = InspectorPanel()
+        self.training_panel = TrainingPanel()
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.verdict)
         layout.addWidget(self.heatmap_panel, 1)
         self.setCentralWidget(central)
         self.files = FileActions(self)
-        self.check_dock = self._dock("Check", self.check_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.inspector_dock = self._dock("Inspector", self.inspector, Qt.DockWidgetArea.RightDockWidgetArea)
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.check_dock = self._dock("Check", _scrolled(self.check_panel), right)
+        self.training_dock = self._dock("Training", self.training_panel, right)
+        self.inspector_dock = self._dock("Inspector", _scrolled(self.inspector), right)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+        self.tabifyDockWidget(self.check_dock, self.training_dock)
+        self.check_dock.raise_()
+        self.resizeDocks([self.check_dock, self.inspector_dock], [560, 200], Qt.Orientation.Vertical)
         self.statusBar().showMessage("Ready")
         self._connect()
         self._show_session(self._session, self._build(self._session))
@@ -89,6 +116,10 @@ class MainWindow(QMainWindow):
         runner.cancelled.connect(self._on_cancelled)
         self.heatmap.hovered.connect(self._on_hover)
         self.heatmap.clicked.connect(self.inspector.pin)
+        training = self.training_panel
+        training.training_step.connect(self.training_step)
+        training.check_now_requested.connect(self.run_check)
+        training.running_changed.connect(self._on_training_running)
 
     # -- the session ---------------------------------------------------------------------------
     def session(self) -> Session:
@@ -96,8 +127,8 @@ class MainWindow(QMainWindow):
         s = self._session
         params = None if self.problem is None else {
             k: np.array(v, dtype=np.float64) for k, v in self.problem.net.params.items()}
-        return Session(s.spec, s.data, self.check_panel.check_settings(), s.training, params,
-                       s.title, s.notes)
+        return Session(s.spec, s.data, self.check_panel.check_settings(),
+                       self.training_panel.training_settings(), params, s.title, s.notes)
 
     def load_session(self, path: str | Path, *, remember: bool = True) -> bool:
         """Open a session file. On error, a dialog names the problem and nothing changes."""
@@ -162,6 +193,7 @@ class MainWindow(QMainWindow):
 
     def _show_session(self, session: Session, problem: Problem | None) -> None:
         """Show a whole new session in every panel."""
+        self.training_panel.set_training_settings(session.training)
         self.check_panel.set_check_settings(session.check)
         self.check_panel.set_network(session.spec)
         self._set_problem(problem)
@@ -171,6 +203,7 @@ class MainWindow(QMainWindow):
         self.problem, self.report = problem, None
         self.inspector.clear()
         self.check_panel.run_button.setEnabled(problem is not None)
+        self.training_panel.set_problem(problem)
         if problem is not None:
             self.heatmap.set_shapes({k: v.shape for k, v in problem.net.params.items()})
             self.verdict.show_message(
@@ -180,12 +213,14 @@ class MainWindow(QMainWindow):
     def _rebuild(self, *, keep_params: bool) -> None:
         """Rebuild the Problem after the spec or data changed (keeping θ if asked and it fits)."""
         self.cancel_check(wait=True)
+        self.training_panel.pause()
         spec = NetworkSpec.from_dict({**self._session.spec.to_dict(), **self.check_panel.network_options()})
         params = self.session().params if keep_params else None
         if params is not None and self.problem is not None and spec.sizes != self.problem.net.spec.sizes:
             params = None
         self._session = replace(self._session, spec=spec, params=params,
-                                check=self.check_panel.check_settings())
+                                check=self.check_panel.check_settings(),
+                                training=self.training_panel.training_settings())
         self._set_problem(self._build(self._session))
 
     def _on_check_settings(self) -> None:
@@ -203,6 +238,7 @@ class MainWindow(QMainWindow):
         """Check backprop at the current θ with the panel's settings (cancels a running check)."""
         if self.problem is None:
             return
+        self.training_panel.pause()  # the check needs θ to hold still
         self._session.check = settings = self.check_panel.check_settings()
         net = self.problem.net
         net.clear_bug()
@@ -249,6 +285,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Check cancelled", 5000)
         self.check_cancelled.emit()
 
+    def _on_training_running(self, running: bool) -> None:
+        if running and self.is_checking():  # training moves θ under the check: stop the check
+            self.cancel_check(wait=True)
+
     def _on_hover(self, component) -> None:
         if component is not None:
             self.statusBar().showMessage(describe_component(component))
@@ -263,5 +303,6 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.cancel_check(wait=True)
+        self.training_panel.shutdown()
         self.app_settings.save_window(self.saveGeometry(), self.saveState())
         super().closeEvent(event)

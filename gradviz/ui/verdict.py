@@ -57,7 +57,9 @@ class VerdictLabel(QLabel):
         if worst and report.status != "great":
             parts = [f"{component_name(c)} (rel {c.rel_error:.1e}{', kink' if c.kink else ''})"
                      for c in worst]
-            sentences.insert(1, "worst components: " + ", ".join(parts))
+            # after the failing blocks and their diagnoses, before the warnings
+            at = len(sentences) - len(report.warnings)
+            sentences.insert(at, "worst components: " + ", ".join(parts))
         headline = f"{_badge(report.status, STATUS_COLOURS[report.status])} {html.escape(sentences[0])}"
         checked = f" ({report.n_checked} components in {report.elapsed:.2f} s)"
         self.setText(headline + html.escape(checked) + _bullets(sentences[1:]))

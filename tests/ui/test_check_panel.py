@@ -20,6 +20,12 @@ def small_session(path, *, keep_prob=1.0, units=8, input_dim=2, dataset="spiral"
     return path
 
 
+def big_session(folder):
+    """51,459 parameters checked by the reference loop (dropout 'resample'): over a minute."""
+    return small_session(folder / "big.gradviz.json", units=256, input_dim=200, dataset="blobs",
+                         dropout="resample")
+
+
 def test_run_check_on_the_default_net_passes(user, window):
     report = user.run_check()
     assert report.passed
@@ -114,8 +120,7 @@ def test_a_failed_check_shows_its_error(user, window):
 
 
 def test_cancel_stops_a_long_check_and_restores_parameters(user, window, tmp_path):
-    assert window.load_session(small_session(tmp_path / "big.gradviz.json", units=256, input_dim=200,
-                                             dataset="blobs"))
+    assert window.load_session(big_session(tmp_path))
     before = {k: v.copy() for k, v in window.problem.net.params.items()}
     progress = user.find(QProgressBar, "checkProgress")
     user.click("runCheckButton")
@@ -131,8 +136,7 @@ def test_cancel_stops_a_long_check_and_restores_parameters(user, window, tmp_pat
 
 
 def test_starting_a_check_cancels_the_running_one(user, window, tmp_path):
-    assert window.load_session(small_session(tmp_path / "big.gradviz.json", units=256, input_dim=200,
-                                             dataset="blobs"))
+    assert window.load_session(big_session(tmp_path))
     progress = user.find(QProgressBar, "checkProgress")
     user.click("runCheckButton")
     user.qtbot.waitUntil(lambda: progress.value() > 0, timeout=10_000)
