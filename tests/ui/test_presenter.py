@@ -1,0 +1,75 @@
+"""Presenter view: one toggle scales the font, switches the heatmap to the high-contrast map and
+goes full screen; toggling back restores all three."""
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QMainWindow
+
+from gradviz.core.report import BlockResult, CheckReport
+from gradviz.ui.heatmap_view import HeatmapView
+from gradviz.ui.presenter import (
+    NORMAL_MAP,
+    PRESENTER_MAP,
+    PRESENTER_SCALE,
+    apply_presenter,
+    heatmap_colormap,
+    presenter_action,
+    presenter_active,
+)
+
+
+@pytest.fixture
+def shown(qtbot):
+    window = QMainWindow()
+    heatmap = HeatmapView()
+    window.setCentralWidget(heatmap)
+    a = np.arange(6.0).reshape(2, 3) + 1
+    heatmap.show_report(CheckReport({"W1": BlockResult("W1", a, a * (1 + 1e-6), np.zeros((2, 3), bool))}))
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield window, heatmap
+    apply_presenter(window, False)
+
+
+def bar_map(heatmap: HeatmapView) -> str:
+    bars = [i for i in heatmap.scene().items() if type(i).__name__ == "ColorBarItem"]
+    return bars[0].colorMap().name
+
+
+def test_presenter_scales_the_font_recolours_and_goes_full_screen(qtbot, shown):
+    window, heatmap = shown
+    app = QApplication.instance()
+    size = app.font().pointSizeF()
+    assert bar_map(heatmap) == NORMAL_MAP
+    apply_presenter(window, True)
+    assert presenter_active()
+    assert app.font().pointSizeF() == pytest.approx(size * PRESENTER_SCALE)
+    qtbot.waitUntil(lambda: heatmap.font().pointSizeF() == pytest.approx(size * PRESENTER_SCALE))
+    assert bar_map(heatmap) == PRESENTER_MAP
+    assert heatmap_colormap(NORMAL_MAP).name == PRESENTER_MAP
+    qtbot.waitUntil(window.isFullScreen)
+    apply_presenter(window, False)
+    assert not presenter_active()
+    assert app.font().pointSizeF() == pytest.approx(size)
+    assert bar_map(heatmap) == NORMAL_MAP
+    assert heatmap_colormap(NORMAL_MAP) == NORMAL_MAP
+    qtbot.waitUntil(lambda: not window.isFullScreen())
+
+
+def test_one_checkable_action_with_F11_toggles_it(qtbot, shown):
+    window, heatmap = shown
+    action = presenter_action(window)
+    assert action.isCheckable()
+    assert action in window.actions()
+    assert QKeySequence("F11") in action.shortcuts()
+    size = QApplication.instance().font().pointSizeF()
+    action.trigger()
+    assert presenter_active()
+    assert bar_map(heatmap) == PRESENTER_MAP
+    apply_presenter(window, True)  # a second "on" changes nothing
+    assert QApplication.instance().font().pointSizeF() == pytest.approx(size * PRESENTER_SCALE)
+    action.trigger()
+    assert not presenter_active()
+    assert QApplication.instance().font().pointSizeF() == pytest.approx(size)
