@@ -73,6 +73,10 @@ def check_warnings(report: CheckReport, objective) -> list[str]:
         out.append(f"the regularization term ({reg:.3g}) outweighs the data loss ({data:.3g}) "
                    "and can hide a bug in the data gradient: check terms 'data' and 'reg' "
                    "separately")
+    n_undefined = sum(int(np.isinf(b.numeric).sum()) for b in report.blocks.values())
+    if n_undefined:
+        out.append(f"{n_undefined} component(s) have no numeric gradient: J was NaN or Inf at θ ± ε "
+                   "(the loss overflowed or is undefined there)")
     n_total = sum(b.numeric.size for b in report.blocks.values())
     if report.n_checked < n_total:
         out.append(f"{report.n_checked} of {n_total} components were checked (sampled): "

@@ -21,10 +21,13 @@ STATUS_WORDS = {
 
 
 def norm_ratio(numeric: np.ndarray, analytic: np.ndarray) -> float:
-    """‖n − a‖₂ / (‖n‖₂ + ‖a‖₂) over the given components; 0 when both are zero."""
+    """‖n − a‖₂ / (‖n‖₂ + ‖a‖₂) over the given components; 0 when both are zero, inf when
+    either holds NaN or Inf."""
     numeric = np.asarray(numeric, dtype=np.float64)
     analytic = np.asarray(analytic, dtype=np.float64)
     denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    if not math.isfinite(denominator):
+        return math.inf
     if denominator == 0:
         return 0.0
     return float(np.linalg.norm(numeric - analytic) / denominator)

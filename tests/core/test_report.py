@@ -60,6 +60,8 @@ def test_difference_is_the_norm_ratio():
     total = np.linalg.norm(num - ana) / (np.linalg.norm(num) + np.linalg.norm(ana))
     assert report.difference == pytest.approx(total, rel=1e-14)
     assert norm_ratio(np.zeros(3), np.zeros(3)) == 0.0
+    assert norm_ratio(np.array([1.0, np.inf]), np.ones(2)) == math.inf
+    assert norm_ratio(np.ones(2), np.array([1.0, np.nan])) == math.inf
 
 
 @pytest.mark.parametrize(

@@ -194,3 +194,41 @@ def test_malformed_models_are_rejected(data):
     ints.params["W"] = np.ones((2, 2), dtype=int)
     with pytest.raises(ValueError, match="float"):
         gradviz.gradient_check(ints, *data)
+
+
+class UndefinedNearTheta:
+    """J = Σ w², except that it is NaN once W[0, 1] moves above 2 (a log of a negative, say)."""
+
+    def __init__(self):
+        self.params = {"W": np.array([[1.0, 2.0, 3.0]])}
+
+    def loss(self, X, y):
+        W = self.params["W"]
+        J = float("nan") if W[0, 1] > 2.0 else float(np.sum(W**2))
+        return J, {"W": 2 * W}
+
+
+def test_a_nan_loss_near_theta_fails_instead_of_passing_as_unchecked():
+    report = gradviz.gradient_check(UndefinedNearTheta(), None, None)
+    block = report.blocks["W"]
+    assert block.n_checked == 3  # NaN marks unchecked components; this one was checked
+    assert not np.isfinite(block.numeric[0, 1])
+    assert report.status == "wrong"
+    assert report.failing_blocks() == ["W"]
+    assert [c.index for c in report.worst(1)] == [(0, 1)]
+    assert any("NaN or Inf" in w for w in report.warnings)
+    assert not any("sampled" in w for w in report.warnings)
+
+
+class NaNGradient(UndefinedNearTheta):
+    """J = Σ w² everywhere, but backprop returns NaN for W[0, 1]."""
+
+    def loss(self, X, y):
+        W = self.params["W"]
+        return float(np.sum(W**2)), {"W": 2 * W * np.array([[1.0, np.nan, 1.0]])}
+
+
+def test_a_nan_analytic_gradient_fails():
+    report = gradviz.gradient_check(NaNGradient(), None, None)
+    assert report.status == "wrong"
+    assert report.failing_blocks() == ["W"]
