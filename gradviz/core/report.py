@@ -83,8 +83,9 @@ class BlockResult:
         self.analytic = np.asarray(self.analytic, dtype=np.float64)
         self.numeric = np.asarray(self.numeric, dtype=np.float64)
         self.kink = np.asarray(self.kink, dtype=bool) & self.checked
-        self.abs_error = np.abs(self.analytic - self.numeric)
-        self.rel_error = relative_error(self.analytic, self.numeric)
+        with np.errstate(invalid="ignore"):  # inf − inf (an exploding gradient) is NaN, not an error
+            self.abs_error = np.abs(self.analytic - self.numeric)
+            self.rel_error = relative_error(self.analytic, self.numeric)
 
     @property
     def checked(self) -> np.ndarray:
