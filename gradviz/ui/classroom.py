@@ -139,6 +139,7 @@ class SealBugDialog(QDialog):
         reason = hidden_reason(self._spec, bug.kind, bug.layer)
         self.description.setText(describe_bug(bug) + ("" if reason is None else
                                                       f"\n⚠ The check will not show it here: {reason}."))
+        self.adjustSize()
 
     def accept(self) -> None:
         kind = self.kind_combo.currentData()
@@ -148,6 +149,7 @@ class SealBugDialog(QDialog):
             self._on_choice(kind, self.layer_spin.value())
         except ValueError as exc:
             self.error.setText(str(exc))
+            self.adjustSize()
             return
         self._clear()
         super().accept()

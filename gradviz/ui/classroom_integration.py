@@ -144,7 +144,10 @@ def install_classroom(window: QMainWindow) -> Classroom:
         problem = window.problem
         return (None, None, None) if problem is None else (problem.net, problem.X_check, problem.y_check)
 
+    shown: list[CheckReport] = []  # the report the heatmap shows: the last check or a checkpoint
+
     def on_report(report: CheckReport) -> None:
+        shown[:] = [report]
         explanation.set_model(*check_data())
         explanation.set_report(report)
         worst = report.worst(1)
@@ -155,14 +158,15 @@ def install_classroom(window: QMainWindow) -> Classroom:
 
     def on_click(component) -> None:
         net, X, y = check_data()
-        if window.report is not None and component.block in window.report.blocks:
-            explanation.set_component(window.report, component.block, component.index)
+        if shown and component.block in shown[0].blocks:
+            explanation.set_component(shown[0], component.block, component.index)
         if net is not None and not sweep.is_running():
             sweep.set_target(net, X, y, component.block, component.index)
         if classroom.guessing:
             classroom.guess(component.block)
 
     def on_checkpoint(iteration: int, report: CheckReport, params) -> None:
+        shown[:] = [report]
         window.heatmap.show_report(report)
         window.verdict.show_report(report)
         problem = window.problem

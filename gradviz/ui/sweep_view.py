@@ -29,6 +29,7 @@ METHOD_STYLES = {
 }
 METHOD_NAMES = {"centered": "centered", "forward": "one-sided", "richardson": "Richardson"}
 EXPECTED_SLOPES = {"centered": 2, "forward": 1, "richardson": 4}
+EMPTY_X, EMPTY_Y = (-12, -1), (-12, 0)  # log10 ranges shown before the first sweep
 STACK_BELOW = 760  # px: narrower than this, the slopes go below the plot instead of beside it
 
 
@@ -99,6 +100,8 @@ class SweepView(QWidget):
         self.legend = pg.LegendItem(colCount=2)
         item.layout.addItem(self.legend, 4, 1)
         item.legend = self.legend
+        self.legend.hide()  # until there are curves
+        self.plot.setRange(xRange=EMPTY_X, yRange=EMPTY_Y, padding=0)
         self.status = QLabel("", objectName="sweepStatus")
         self.status.setWordWrap(True)
         self.slopes_label = QLabel("", objectName="sweepSlopes")
@@ -207,6 +210,8 @@ class SweepView(QWidget):
         self._result = sweep
         self.plot.clear()
         self.legend.clear()
+        self.legend.show()
+        self.plot.enableAutoRange()
         self.curves, self.best_marks = {}, {}
         hidden = 0
         for key, (eps, errors) in sweep.curves.items():
@@ -227,6 +232,7 @@ class SweepView(QWidget):
         self.plot.setLabel("left", what)
         self.plot.setTitle(f"ε sweep of {sweep.target}", color=self._text_colour())
         self.slopes_label.setText(self._slopes_html(sweep))
+        self._fit_side()
         notes = list(sweep.notes)
         if hidden:
             notes.append(f"{hidden} point(s) with an error of exactly 0 or NaN are not drawn.")
@@ -256,10 +262,20 @@ class SweepView(QWidget):
             return f"{block}.flat[{int(index)}]"
         return f"{block}[{', '.join(map(str, index))}]"
 
+    def _fit_side(self) -> None:
+        """Widen the side column (beside the plot) to the slopes table, which does not wrap."""
+        if self.splitter.orientation() != Qt.Orientation.Horizontal:
+            return
+        need = self.splitter.widget(1).sizeHint().width()
+        plot, side = self.splitter.sizes()
+        if side < need:
+            self.splitter.setSizes([max(plot + side - need, 0), need])
+
     def resizeEvent(self, event) -> None:
         wide = event.size().width() >= STACK_BELOW
         self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
         super().resizeEvent(event)
+        self._fit_side()
 
     # -- theme ---------------------------------------------------------------------------------
     def _text_colour(self):

@@ -267,3 +267,7 @@ def test_timeline_trains_a_copy_and_shows_a_checkpoint_in_the_heatmap(qtbot, win
     assert all(np.array_equal(before[k], window.problem.net.params[k]) for k in before)
     timeline.select(0)
     assert window.heatmap.block("W1") is checkpoints[0].report.blocks["W1"]
+    window.heatmap.clicked.emit(window.heatmap.component("W1", (0, 1)))
+    values = installed.explanation.check_values()
+    assert values["numeric"] == checkpoints[0].report.blocks["W1"].numeric[0, 1]
+    assert values["J0"] == checkpoints[0].report.loss  # J(θ ± ε) evaluated at the checkpoint's θ
