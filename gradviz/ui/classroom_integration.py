@@ -1,8 +1,8 @@
 """Adds the diagnosis and classroom panels to a MainWindow: lessons, the explanation of the
 formulas, the ε sweep, the checkpoint timeline, the sealed-bug game and presenter view.
 
-Uses the window's public parts only (problem, report, heatmap, verdict, check_panel,
-training_panel, runner, files.view_menu, check_finished, load_session).
+Uses the window's public parts only (problem, heatmap, verdict, check_panel, training_panel,
+runner, inspector_dock, network_dock if any, files.view_menu, check_finished, load_session).
 """
 
 from __future__ import annotations
@@ -131,10 +131,12 @@ def install_classroom(window: QMainWindow) -> Classroom:
         "sweep": dock("ε sweep", "sweepDock", sweep, bottom),
         "timeline": dock("Checkpoints", "checkpointsDock", timeline, bottom),
     }
+    network_dock = getattr(window, "network_dock", None)
+    if network_dock is not None and window.dockWidgetArea(network_dock) == left:
+        window.tabifyDockWidget(network_dock, docks["lessons"])
     window.tabifyDockWidget(docks["lessons"], docks["classroom"])
     window.tabifyDockWidget(window.inspector_dock, docks["explanation"])
     window.tabifyDockWidget(docks["sweep"], docks["timeline"])
-    docks["lessons"].raise_()
     window.inspector_dock.raise_()
     for d in (docks["lessons"], docks["classroom"], docks["sweep"], docks["timeline"]):
         d.hide()  # opened from the Classroom menu or the View menu
