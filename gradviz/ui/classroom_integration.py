@@ -140,6 +140,9 @@ def install_classroom(window: QMainWindow) -> Classroom:
     window.inspector_dock.raise_()
     for d in (docks["lessons"], docks["classroom"], docks["sweep"], docks["timeline"]):
         d.hide()  # opened from the Classroom menu or the View menu
+    state = window.app_settings.state()
+    if state is not None:  # the window restored its layout before these docks existed
+        window.restoreState(state)
 
     # -- connections ---------------------------------------------------------------------------
     def check_data():

@@ -272,3 +272,19 @@ def test_timeline_trains_a_copy_and_shows_a_checkpoint_in_the_heatmap(qtbot, win
     values = installed.explanation.check_values()
     assert values["numeric"] == checkpoints[0].report.blocks["W1"].numeric[0, 1]
     assert values["J0"] == checkpoints[0].report.loss  # J(θ ± ε) evaluated at the checkpoint's θ
+
+
+def test_the_docks_come_back_where_the_user_left_them(qtbot, window, installed):
+    from gradviz.ui import MainWindow
+    from gradviz.ui.classroom_integration import install_classroom
+
+    installed.actions["sweep"].trigger()
+    assert installed.docks["sweep"].isVisible()
+    window.close()  # saves the layout
+    again = MainWindow()
+    qtbot.addWidget(again)
+    docks = install_classroom(again).docks
+    again.show()
+    assert not docks["sweep"].isHidden()
+    assert docks["lessons"].isHidden()
+    again.close()
