@@ -126,6 +126,12 @@ class Network:
         W = self.params.get(f"W{layer}") if isinstance(layer, int) else None
         square = W is not None and W.shape[0] == W.shape[1]
         validate_bug(kind, layer, self.n_layers, square=square)
+        if kind.startswith("dropout_"):
+            if layer == self.n_layers:
+                raise ValueError(f"{kind} needs a hidden layer: dropout never applies to the output "
+                                 f"layer {layer}")
+            if self.spec.layers[layer - 1].keep_prob == 1.0:
+                raise ValueError(f"{kind} needs dropout at layer {layer}: set its keep_prob below 1")
         self.bug = Bug(kind, layer)
 
     def clear_bug(self) -> None:

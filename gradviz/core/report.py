@@ -189,7 +189,12 @@ class CheckReport:
     # -- export --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         def listed(a: np.ndarray) -> list:
-            return np.where(np.isfinite(a), a, None).tolist() if a.dtype.kind == "f" else a.tolist()
+            """JSON-safe values: NaN (unchecked) as null, ±inf as the strings "inf" / "-inf"."""
+            if a.dtype.kind != "f":
+                return a.tolist()
+            out = np.where(np.isnan(a), None, a).astype(object)
+            out[np.isposinf(a)], out[np.isneginf(a)] = "inf", "-inf"
+            return out.tolist()
 
         return {
             "difference": self.difference,
@@ -222,7 +227,8 @@ class CheckReport:
         """Rebuild a report written by ``to_dict`` (diagnoses are recomputed by the caller)."""
 
         def array(values: list, shape: list[int]) -> np.ndarray:
-            return np.array(values, dtype=np.float64).reshape(shape)
+            flat = np.array(values, dtype=object).reshape(-1)
+            return np.array([np.nan if v is None else float(v) for v in flat]).reshape(shape)
 
         blocks = {
             name: BlockResult(
