@@ -34,6 +34,7 @@ from gradviz.core.spec import NetworkSpec
 from gradviz.ui.explanation_panel import STATUS_COLOURS
 
 PLACEHOLDER = "— choose a bug —"
+NO_NETWORK = "There is no network to plant a bug in: fix the network or its data first."
 
 
 def describe_bug(bug: Bug) -> str:
@@ -168,8 +169,9 @@ class ClassroomPanel(QWidget):
     """Seal a bug (or a surprise one), let the class guess the block, reveal.
 
     apply_bug(kind, layer): plants the bug in the window's network (ValueError if it cannot);
-    clear_bug(): removes it; spec(): the current NetworkSpec. The window passes each new check
-    report to ``set_report`` and heatmap clicks to ``guess(block)`` while ``guessing`` is True.
+    clear_bug(): removes it; spec(): the current NetworkSpec (None: no network). The window
+    passes each new check report to ``set_report`` and heatmap clicks to ``guess(block)`` while
+    ``guessing`` is True.
     Signals: sealed() after a bug is planted; revealed(correct, message) at the end.
     """
 
@@ -179,7 +181,7 @@ class ClassroomPanel(QWidget):
     def __init__(
         self,
         apply_bug: Callable[[str, int], None],
-        spec: Callable[[], NetworkSpec],
+        spec: Callable[[], NetworkSpec | None],
         clear_bug: Callable[[], None] | None = None,
         *,
         popups: bool = True,
@@ -238,11 +240,15 @@ class ClassroomPanel(QWidget):
         return self.active and self._report is not None
 
     # -- sealing -------------------------------------------------------------------------------
-    def open_seal_dialog(self) -> SealBugDialog:
-        """Open the seal dialog (window-modal, returns at once)."""
+    def open_seal_dialog(self) -> SealBugDialog | None:
+        """Open the seal dialog (window-modal, returns at once); None without a network."""
+        spec = self._spec()
+        if spec is None:
+            self._say(NO_NETWORK)
+            return None
         if self.dialog is not None:
             self.dialog.close()
-        dialog = SealBugDialog(self._spec(), self._seal, self.window())
+        dialog = SealBugDialog(spec, self._seal, self.window())
         dialog.destroyed.connect(lambda _=None, d=dialog: self._forget_dialog(d))
         dialog.finished.connect(lambda _result, d=dialog: self._forget_dialog(d))
         self.dialog = dialog
@@ -255,7 +261,11 @@ class ClassroomPanel(QWidget):
 
     def surprise(self) -> bool:
         """Seal a random bug that the check will show on this network; False if none fits."""
-        choices = bug_choices(self._spec())
+        spec = self._spec()
+        if spec is None:
+            self._say(NO_NETWORK)
+            return False
+        choices = bug_choices(spec)
         self._rng.shuffle(choices)
         for bug in choices:
             try:

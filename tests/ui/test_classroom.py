@@ -288,3 +288,12 @@ def test_the_docks_come_back_where_the_user_left_them(qtbot, window, installed):
     assert not docks["sweep"].isHidden()
     assert docks["lessons"].isHidden()
     again.close()
+
+
+def test_without_a_network_nothing_can_be_sealed(qtbot):
+    panel = ClassroomPanel(lambda kind, layer: None, lambda: None, popups=False)
+    qtbot.addWidget(panel)
+    assert panel.open_seal_dialog() is None
+    assert panel.surprise() is False
+    assert "no network" in panel.message.text()
+    assert not panel.active
