@@ -295,6 +295,18 @@ def test_inject_bug_validates():
     assert net.bug is None
 
 
+def test_dropout_bugs_need_dropout_at_their_layer():
+    spec = NetworkSpec(3, [LayerSpec(4, "tanh", 0.8), LayerSpec(4, "tanh"), LayerSpec(2, "linear")])
+    net = Network(spec)
+    net.inject_bug("dropout_mask_missing", 1)
+    assert str(net.bug) == "dropout_mask_missing:1"
+    with pytest.raises(ValueError, match="keep_prob below 1"):
+        net.inject_bug("dropout_scale_missing", 2)
+    with pytest.raises(ValueError, match="output"):
+        net.inject_bug("dropout_mask_missing", 3)
+    assert str(net.bug) == "dropout_mask_missing:1"  # a rejected bug leaves the planted one
+
+
 def test_bugs_leave_J_alone(rng):
     spec = make_spec((4, 4), "tanh", "softmax_ce", l2=0.1)
     X, y = validate_data(spec, *make_data(spec, 5, rng))
