@@ -91,6 +91,9 @@ class NumberInput(QLineEdit):
 
 def _combo(object_name: str, items: dict[str, str]) -> QComboBox:
     combo = QComboBox(objectName=object_name)
+    # narrow docks: the combo may be narrower than its longest item (the popup shows it whole)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
     for data, text in items.items():
         combo.addItem(text, data)
     return combo

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
@@ -24,6 +24,7 @@ from gradviz.core.problem import Problem, build_problem
 from gradviz.core.report import CheckReport
 from gradviz.core.session import DataSettings, Session
 from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.ui.builder_panel import BuilderPanel
 from gradviz.ui.check_panel import CheckPanel
 from gradviz.ui.check_worker import CheckRunner
 from gradviz.ui.file_actions import FileActions
@@ -33,15 +34,19 @@ from gradviz.ui.settings import AppSettings
 from gradviz.ui.training_panel import TrainingPanel
 from gradviz.ui.verdict import VerdictLabel
 
+PARAMS_MS = 250  # the schematic follows training at most this often
 
-def _scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so a dock can be shorter than its contents."""
+
+def _scrolled(widget: QWidget, horizontal: bool = False) -> QScrollArea:
+    """``widget`` in a frameless scroll area, so a dock can be shorter (and, if ``horizontal``,
+    narrower) than its contents."""
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    if not horizontal:
+        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
     return area
 
 
@@ -76,20 +81,26 @@ class MainWindow(QMainWindow):
         self.verdict = VerdictLabel()
         self.inspector = InspectorPanel()
         self.training_panel = TrainingPanel()
+        self.builder = BuilderPanel(self._session.spec, self._session.data)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.verdict)
         layout.addWidget(self.heatmap_panel, 1)
         self.setCentralWidget(central)
         self.files = FileActions(self)
+        self.files.add_undo_stack(self.builder.undo_stack)
         right = Qt.DockWidgetArea.RightDockWidgetArea
+        self.network_dock = self._dock("Network", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.check_dock = self._dock("Check", _scrolled(self.check_panel), right)
-        self.training_dock = self._dock("Training", self.training_panel, right)
+        self.training_dock = self._dock("Training", _scrolled(self.training_panel, horizontal=True), right)
         self.inspector_dock = self._dock("Inspector", _scrolled(self.inspector), right)
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.check_dock, self.training_dock)
         self.check_dock.raise_()
         self.resizeDocks([self.check_dock, self.inspector_dock], [560, 200], Qt.Orientation.Vertical)
+        self.resizeDocks([self.network_dock, self.check_dock], [330, 380], Qt.Orientation.Horizontal)
+        self._params_timer = QTimer(self, singleShot=True, interval=PARAMS_MS)
+        self._params_timer.timeout.connect(self._show_params)
         self.statusBar().showMessage("Ready")
         self._connect()
         self._show_session(self._session, self._build(self._session))
@@ -120,6 +131,10 @@ class MainWindow(QMainWindow):
         training.training_step.connect(self.training_step)
         training.check_now_requested.connect(self.run_check)
         training.running_changed.connect(self._on_training_running)
+        training.training_step.connect(lambda _record: self._params_timer.start())
+        training.training_reset.connect(self._show_params)
+        self.builder.spec_changed.connect(self._on_builder_spec)
+        self.builder.data_changed.connect(self._on_builder_data)
 
     # -- the session ---------------------------------------------------------------------------
     def session(self) -> Session:
@@ -194,6 +209,8 @@ class MainWindow(QMainWindow):
     def _show_session(self, session: Session, problem: Problem | None) -> None:
         """Show a whole new session in every panel."""
         self.training_panel.set_training_settings(session.training)
+        self.builder.set_spec(session.spec)
+        self.builder.set_data_settings(session.data)
         self.check_panel.set_check_settings(session.check)
         self.check_panel.set_network(session.spec)
         self._set_problem(problem)
@@ -204,6 +221,7 @@ class MainWindow(QMainWindow):
         self.inspector.clear()
         self.check_panel.run_button.setEnabled(problem is not None)
         self.training_panel.set_problem(problem)
+        self._show_params()
         if problem is not None:
             self.heatmap.set_shapes({k: v.shape for k, v in problem.net.params.items()})
             self.verdict.show_message(
@@ -218,10 +236,23 @@ class MainWindow(QMainWindow):
         params = self.session().params if keep_params else None
         if params is not None and self.problem is not None and spec.sizes != self.problem.net.spec.sizes:
             params = None
+        self.check_panel.set_network(spec)
         self._session = replace(self._session, spec=spec, params=params,
                                 check=self.check_panel.check_settings(),
                                 training=self.training_panel.training_settings())
         self._set_problem(self._build(self._session))
+
+    def _on_builder_spec(self, spec: NetworkSpec) -> None:
+        self._session.spec = spec
+        self._rebuild(keep_params=False)
+
+    def _on_builder_data(self, data: DataSettings) -> None:
+        self._session.data = data
+        self._rebuild(keep_params=True)
+
+    def _show_params(self) -> None:
+        """Colour the schematic by the current weights."""
+        self.builder.set_params(None if self.problem is None else self.problem.net.params)
 
     def _on_check_settings(self) -> None:
         self._session.check = self.check_panel.check_settings()

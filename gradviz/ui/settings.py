@@ -60,6 +60,7 @@ class AppSettings:
         path = str(Path(path).resolve())
         files = [path, *(f for f in self.recent_files() if f != path)][:MAX_RECENT]
         self._s.setValue("files/recent", files)
+        self._s.sync()
         return files
 
     def remove_recent_file(self, path: str) -> list[str]:

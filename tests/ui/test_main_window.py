@@ -1,0 +1,153 @@
+"""The window as a whole: the objectName contract, builder and training wired to the check,
+workers stopped on close, layout and theme remembered, the app's entry point."""
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTableWidget,
+    QWidget,
+)
+
+from gradviz.core.session import CheckSettings, DataSettings, Session
+from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.ui import MainWindow
+from gradviz.ui.app import main
+from gradviz.ui.theme import is_dark
+
+CONTRACT = {
+    "epsilonInput": QLineEdit, "precisionCombo": QComboBox, "methodCombo": QComboBox,
+    "dropoutCheck": QCheckBox, "dropoutModeCombo": QComboBox, "regularizationCombo": QComboBox,
+    "lambdaInput": QLineEdit, "bugCombo": QComboBox, "runCheckButton": QPushButton,
+    "cancelCheckButton": QPushButton, "heatmapView": QWidget, "verdictLabel": QLabel,
+    "termsCombo": QComboBox, "bugLayerSpin": QSpinBox, "epsilonSlider": QSlider,
+    "heatmapModeCombo": QComboBox, "checkProgress": QProgressBar, "inspectorPanel": QWidget,
+    "sampleInput": QSpinBox, "layerTable": QTableWidget, "addLayerButton": QAbstractButton,
+    "removeLayerButton": QAbstractButton, "inputDimInput": QSpinBox, "datasetCombo": QComboBox,
+    "lossCombo": QComboBox, "trainButton": QAbstractButton, "stepButton": QAbstractButton,
+    "checkNowButton": QAbstractButton,
+}
+
+
+def big_session(path):
+    """A check the reference loop needs over a minute for (dropout 'resample')."""
+    spec = NetworkSpec(200, [LayerSpec(256, "tanh"), LayerSpec(3, "linear")])
+    Session(spec, DataSettings(dataset="blobs", m=60), CheckSettings(dropout="resample")).save(path)
+    return path
+
+
+def test_every_named_control_exists(window):
+    for name, cls in CONTRACT.items():
+        assert window.findChildren(cls, name), name
+
+
+def test_adding_a_layer_in_the_builder_rebuilds_the_network(user, window):
+    table = user.find(QTableWidget, "layerTable")
+    table.selectRow(0)
+    user.click("addLayerButton")
+    assert len(window.problem.net.spec.layers) == 3
+    assert window.heatmap.shapes().keys() == {"W1", "b1", "W2", "b2", "W3", "b3"}
+    assert user.find(QSpinBox, "bugLayerSpin").maximum() == 3
+    report = user.run_check()
+    assert set(report.blocks) == {"W1", "b1", "W2", "b2", "W3", "b3"}
+    assert report.passed
+    window.files.edit_menu.actions()[0].trigger()  # Edit > Undo
+    assert len(window.problem.net.spec.layers) == 2
+
+
+def test_training_steps_reach_the_window_and_check_now_uses_the_trained_parameters(user, window):
+    first = user.run_check()
+    user.find(QWidget, "trainingDock").raise_()
+    for _ in range(3):
+        with user.qtbot.waitSignal(window.training_step, timeout=5_000):
+            user.click("stepButton")
+    assert not np.array_equal(window.problem.net.params["W1"], first.blocks["W1"].analytic)
+    with user.qtbot.waitSignal(window.check_finished, timeout=20_000) as blocker:
+        user.click("checkNowButton")
+    trained = blocker.args[0]
+    assert trained.passed
+    assert not np.allclose(trained.blocks["W1"].analytic, first.blocks["W1"].analytic)
+
+
+def test_starting_training_cancels_a_running_check(user, window, tmp_path):
+    assert window.load_session(big_session(tmp_path / "big.gradviz.json"))
+    before = {k: v.copy() for k, v in window.problem.net.params.items()}
+    progress = user.find(QProgressBar, "checkProgress")
+    user.click("runCheckButton")
+    user.qtbot.waitUntil(lambda: progress.value() > 0, timeout=10_000)
+    with user.qtbot.waitSignal(window.check_cancelled, timeout=5_000):
+        window.training_panel.play(max_steps=2)
+    user.qtbot.waitUntil(lambda: not window.training_panel.is_running(), timeout=10_000)
+    assert not np.array_equal(window.problem.net.params["W1"], before["W1"])  # training moved θ
+
+
+def test_closing_during_a_check_and_training_stops_the_workers(qtbot, tmp_path):
+    win = MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    assert win.load_session(big_session(tmp_path / "big.gradviz.json"))
+    before = {k: v.copy() for k, v in win.problem.net.params.items()}
+    win.run_check()
+    qtbot.waitUntil(lambda: win.check_panel.progress.value() > 0, timeout=10_000)
+    win.close()
+    assert not win.is_checking()
+    for name, value in before.items():
+        assert np.array_equal(win.problem.net.params[name], value)
+
+    other = MainWindow()
+    qtbot.addWidget(other)
+    other.show()
+    other.training_panel.play()
+    qtbot.waitUntil(lambda: other.training_panel.trainer.iteration > 2, timeout=10_000)
+    other.close()
+    assert not other.training_panel.is_running()
+
+
+def test_layout_and_theme_are_remembered(qtbot, window):
+    window.inspector_dock.hide()
+    dark = next(a for a in window.files.view_menu.actions() if a.menu()).menu().actions()[2]
+    assert dark.text() == "Dark"
+    dark.trigger()
+    assert is_dark(QApplication.instance().palette())
+    qtbot.waitUntil(lambda: is_dark(window.heatmap.palette()))
+    window.close()
+    again = MainWindow()
+    qtbot.addWidget(again)
+    again.show()
+    assert again.inspector_dock.isHidden()
+    assert again.app_settings.theme() == "dark"
+    again.files.set_theme("light")
+    assert not is_dark(QApplication.instance().palette())
+    window_colour = QApplication.instance().palette().color(QPalette.ColorRole.Window)
+    qtbot.waitUntil(lambda: again.heatmap.backgroundBrush().color() == window_colour)
+
+
+def test_run_shortcut(qtbot, window):
+    window.activateWindow()
+    with qtbot.waitSignal(window.check_finished, timeout=20_000):
+        qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+
+
+def test_main_opens_the_window_on_the_demo_and_returns_when_it_closes(qtbot):
+    opened = []
+
+    def close_it():
+        windows = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        opened.extend(windows)
+        for w in windows:
+            w.close()
+
+    QTimer.singleShot(200, close_it)
+    assert main([]) == 0
+    assert len(opened) == 1
+    assert opened[0].problem.net.spec.sizes == [2, 16, 3]
