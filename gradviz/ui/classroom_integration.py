@@ -81,18 +81,21 @@ def install_classroom(window: QMainWindow) -> Classroom:
     classroom = ClassroomPanel(apply_bug, spec, clear_bug)
 
     # The window clears and re-plants the check panel's bug before every check; the sealed bug
-    # is planted after that, just before the check starts, so the bug combo never shows it.
-    start = window.runner.start
+    # is planted after that, just before a check (full or quick) starts, so the bug combo never
+    # shows it.
+    def with_sealed(start):
+        def start_with_sealed(net, X, y, kwargs) -> None:
+            for bug in sealed:
+                try:
+                    net.inject_bug(bug.kind, bug.layer)
+                except ValueError:  # a new network without that layer: the seal no longer applies
+                    sealed.clear()
+            start(net, X, y, kwargs)
+        return start_with_sealed
 
-    def start_with_sealed(net, X, y, kwargs) -> None:
-        for bug in sealed:
-            try:
-                net.inject_bug(bug.kind, bug.layer)
-            except ValueError:  # a new network without that layer: the seal no longer applies
-                sealed.clear()
-        start(net, X, y, kwargs)
-
-    window.runner.start = start_with_sealed
+    for name in ("start", "start_quick"):
+        if hasattr(window.runner, name):
+            setattr(window.runner, name, with_sealed(getattr(window.runner, name)))
     _CloseGuard(window, sweep, timeline)
 
     def checkpoint_run() -> CheckpointRun:
