@@ -155,12 +155,16 @@ class CheckReport:
 
     def worst(self, n: int = 5) -> list[Component]:
         """The n checked components with the largest relative error (ties: larger abs error)."""
-        rows = []
-        for name, b in self.blocks.items():
-            for flat in np.flatnonzero(b.checked):
-                rows.append((b.rel_error.flat[flat], b.abs_error.flat[flat], name, flat))
-        rows.sort(key=lambda r: (-np.nan_to_num(r[0], nan=np.inf), -r[1]))
-        return [self.component(name, flat) for _, _, name, flat in rows[:n]]
+        names = list(self.blocks)
+        flats = [np.flatnonzero(b.checked) for b in self.blocks.values()]
+        if not names or not sum(len(f) for f in flats):
+            return []
+        which = np.concatenate([np.full(len(f), i) for i, f in enumerate(flats)])
+        flat = np.concatenate(flats)
+        rel = np.concatenate([b.rel_error.flat[f] for b, f in zip(self.blocks.values(), flats, strict=True)])
+        abs_ = np.concatenate([b.abs_error.flat[f] for b, f in zip(self.blocks.values(), flats, strict=True)])
+        order = np.lexsort((-abs_, -np.nan_to_num(rel, nan=np.inf)))[:n]  # stable: block, then flat order
+        return [self.component(names[which[i]], int(flat[i])) for i in order]
 
     def component(self, block: str, flat_index: int) -> Component:
         b = self.blocks[block]
