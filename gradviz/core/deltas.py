@@ -47,9 +47,12 @@ def _largest(x: np.ndarray) -> float:
     return max(float(x.max()), -float(x.min()))
 
 
-def _series(x: np.ndarray, coeffs: tuple[float, ...], odd: bool, u: float) -> np.ndarray | None:
-    """x·Σ c_k y^k with y = x² (odd) or x, cut at the first term below u/8; None if none is."""
-    big = _largest(x)
+def _series(
+    x: np.ndarray, coeffs: tuple[float, ...], odd: bool, u: float, big: float | None
+) -> np.ndarray | None:
+    """x·Σ c_k y^k with y = x² (odd) or x, cut at the first term below u/8; None if none is.
+    big: an upper bound of |x| when the caller knows one."""
+    big = _largest(x) if big is None else big
     y_max = big * big if odd else big
     n = next((k for k in range(1, len(coeffs)) if abs(coeffs[k]) * y_max**k <= u / 8), None)
     if n is None:
@@ -66,15 +69,15 @@ def _series(x: np.ndarray, coeffs: tuple[float, ...], odd: bool, u: float) -> np
     return acc
 
 
-def tanh_of(x: np.ndarray, u: float) -> np.ndarray:
-    """tanh x to within rounding (series for tiny x)."""
-    s = _series(x, _TANH_SERIES, True, u)
+def tanh_of(x: np.ndarray, u: float, big: float | None = None) -> np.ndarray:
+    """tanh x to within rounding (series for tiny x); big bounds |x| when known."""
+    s = _series(x, _TANH_SERIES, True, u, big)
     return np.tanh(x) if s is None else s
 
 
-def expm1_of(x: np.ndarray, u: float) -> np.ndarray:
-    """e^x − 1 to within rounding (series for tiny x)."""
-    s = _series(x, _EXPM1_SERIES, False, u)
+def expm1_of(x: np.ndarray, u: float, big: float | None = None) -> np.ndarray:
+    """e^x − 1 to within rounding (series for tiny x); big bounds |x| when known."""
+    s = _series(x, _EXPM1_SERIES, False, u, big)
     return np.expm1(x) if s is None else s
 
 
@@ -88,13 +91,14 @@ def activation_change(
         return ops.activation_forward(z1, kind) - a0, (z1.real > 0) != (z0.real > 0)
     if kind == "linear":
         return dz, None
-    if _largest(dz) > DIRECT_ABOVE:
+    big = _largest(dz)
+    if big > DIRECT_ABOVE:
         return ops.activation_forward(z0 + dz, kind) - a0, None
     if kind == "tanh":  # tanh(z + δ) − tanh z = (1 − t²) tanh δ / (1 + t tanh δ)
-        s = tanh_of(dz, u)
+        s = tanh_of(dz, u, big)
         return (1 - a0) * (1 + a0) * s / (1 + a0 * s), None
     # σ(z + δ) − σ(z) = σ(1 − σ) g / (1 − (1 − σ) g) with g = 1 − e^(−δ)
-    g = -expm1_of(-dz, u)
+    g = -expm1_of(-dz, u, big)
     return a0 * (1 - a0) * g / (1 - (1 - a0) * g), None
 
 
@@ -184,16 +188,20 @@ class LossChange:
         active[self.rows, self.y] = False
         return active
 
-    def __call__(self, da: np.ndarray, u: float) -> tuple[np.ndarray, np.ndarray | None]:
-        """(Δℓ (m, E), hinge switches changed per example and evaluation, or None)."""
+    def __call__(
+        self, da: np.ndarray, u: float, big: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(Δℓ (m, E), hinge switches changed per example and evaluation, or None); big bounds
+        |Δa| when the caller knows one."""
         if self.loss == "softmax_ce":
             da_y = da[self.rows, self.y]
-            if _largest(da) > DIRECT_ABOVE:
+            big = _largest(da) if big is None else big
+            if big > DIRECT_ABOVE:
                 a1 = self.a + da
                 log_sum, _ = _log_softmax_parts(a1, axis=1)
                 return log_sum - (a1[self.rows, self.y] - a1.real.max(axis=1)) - self.ell, None
             # log Σ_k e^(a_k + Δ_k) − log Σ_k e^(a_k) = log(1 + Σ_k p_k (e^Δ_k − 1))
-            rho = np.matmul(self.p_row, expm1_of(da, u))[:, 0]
+            rho = np.matmul(self.p_row, expm1_of(da, u, big))[:, 0]
             return np.log1p(rho) - da_y, None
         if self.loss == "svm":
             margin = self.margin + (da - da[self.rows, self.y][:, None, :])

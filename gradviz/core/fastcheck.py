@@ -20,6 +20,7 @@ Each evaluation perturbs θ_i by d = fl(θ_i + δ) − θ_i, formed in the dtype
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -155,9 +156,9 @@ class FastEvaluator:
         if l == L:
             out = np.zeros((m, self.sizes[-1], E), dtype=da.dtype)
             out[:, rows, np.arange(E)] = da
-            first = L + 1
+            first, big = L + 1, None
         else:
-            out, first = self._rank_one_layer(l + 1, rows, da, kink)
+            out, first, big = self._rank_one_layer(l + 1, rows, da, kink)
         for k in range(first, L + 1):  # out holds Δz[k]
             out, flips = activation_change(self.kinds[k - 1], self.z[k][:, :, None],
                                            self.a[k][:, :, None], out, self.u)
@@ -169,14 +170,15 @@ class FastEvaluator:
                 out = np.matmul(self.params[f"W{k + 1}"], out)
         if self.loss is None:
             return np.zeros(E, dtype=out.dtype), kink
-        dl, hinge = self.loss(out, self.u)
+        dl, hinge = self.loss(out, self.u, big if first == L + 1 else None)
         if hinge is not None:
             kink |= hinge.any(axis=0)
         return dl.sum(axis=0) / m, kink
 
-    def _rank_one_layer(self, k, rows, u, kink) -> tuple[np.ndarray, int]:
+    def _rank_one_layer(self, k, rows, u, kink) -> tuple[np.ndarray, int, float | None]:
         """Layer k = l+1 after a change u (m, E) of row rows[e] (sorted) of a[l]: returns
-        (Δz[k+1], k+1), or (Δa[L], L+1) when k is the output layer."""
+        (Δz[k+1], k+1, a bound of its |values| or None), or (Δa[L], L+1, bound) when k is the
+        output layer."""
         kind, W, m = self.kinds[k - 1], self.params[f"W{k}"], self.m
         E = u.shape[1]
         n_out = self.sizes[k + 1] if k < self.L else self.sizes[-1]
@@ -191,13 +193,14 @@ class FastEvaluator:
             easy &= ((lo < u.real) & (u.real < hi)).all(axis=0)
         if len(uniq) == 1 and easy.all():  # the common case: one row, every evaluation smooth
             G = self._coefficients_through(k, uniq, int(degrees.max()))
-            return np.matmul(G[0], self._powers(u, G.shape[-1])), k + 1
+            big = float(np.abs(u).max()) ** np.arange(1, G.shape[-1] + 1) @ np.abs(G[0]).max(axis=(0, 1))
+            return np.matmul(G[0], self._powers(u, G.shape[-1])), k + 1, float(big)
         out = np.empty((m, n_out, E), dtype=np.result_type(u.dtype, self.dtype))
         if easy.any():
             G = self._coefficients_through(k, uniq, int(degrees[easy].max()))
             powers = self._powers(u, G.shape[-1])
             for i, (a, b) in enumerate(zip(starts, starts + counts, strict=True)):
-                sel = np.arange(a, b)[easy[a:b]]
+                sel = slice(a, b) if easy[a:b].all() else np.arange(a, b)[easy[a:b]]
                 out[:, :, sel] = np.matmul(G[i], powers[:, :, sel])
         hard = np.flatnonzero(~easy)
         batch = max(1, CHUNK_ELEMENTS // (m * W.shape[0]))
@@ -210,7 +213,7 @@ class FastEvaluator:
             if k in self.scale:
                 da = da * self.scale[k][:, :, None]
             out[:, :, sel] = np.matmul(self.params[f"W{k + 1}"], da) if k < self.L else da
-        return out, k + 1
+        return out, k + 1, None
 
     @staticmethod
     def _powers(u: np.ndarray, degree: int) -> np.ndarray:
@@ -239,6 +242,9 @@ class FastEvaluator:
         return np.ascontiguousarray(G.transpose(0, 1, 3, 2))
 
 
+_EVALUATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def fast_numeric(
     objective, name: str, flat: np.ndarray, epsilon: float, method: str, workers: int | None = None
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
@@ -246,7 +252,9 @@ def fast_numeric(
 
     Chunks run on a small thread pool (numpy releases the GIL); results come back in order.
     """
-    evaluator = objective if isinstance(objective, FastEvaluator) else FastEvaluator(objective)
+    evaluator = objective if isinstance(objective, FastEvaluator) else _EVALUATORS.get(objective)
+    if evaluator is None:  # one per objective: the cached forward pass serves every block
+        evaluator = _EVALUATORS[objective] = FastEvaluator(objective)
     steps = STEPS[method](epsilon)
     size = evaluator.chunk_size(name, len(steps))
     bounds = [(s, min(s + size, len(flat))) for s in range(0, len(flat), size)]

@@ -1,10 +1,13 @@
 """The fast engine against the reference loop: the same numeric gradient, component by component,
 within the rounding bound 50·u·|J|/ε, and the same kink flags; progress, cancel and fallbacks."""
 
+import json
+
 import numpy as np
 import pytest
 from helpers import make_data, make_spec, snapshot
 
+from gradviz import bench
 from gradviz.core import LayerSpec, Network, NetworkSpec, fastcheck, gradient_check, iter_gradient_check
 from gradviz.core.objective import NetworkObjective
 
@@ -261,3 +264,25 @@ def test_asking_for_the_fast_engine_where_it_cannot_serve_raises(rng):
 def test_huge_steps_are_recomputed_directly(rng, activation, loss):
     """ε = 2: no series applies; activations and losses are recomputed at the perturbed point."""
     check(make_spec((3, 4), activation, loss, seed=1), rng, epsilon=2.0)
+
+
+# -- the benchmark command ------------------------------------------------------------------------
+def test_bench_prints_json_and_a_table(capsys):
+    assert bench.main(["--nets", "small", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    (row,) = result["nets"]
+    assert (row["net"], row["params"], row["reference_components"]) == ("small", 371, 371)
+    assert row["within_bound"]
+    assert row["max_abs_difference"] <= row["rounding_bound"]
+    assert row["ratio"] == pytest.approx(row["fast_rate"] / row["reference_rate"])
+    assert result["torch"] is None  # only measured with the medium net
+    assert bench.main(["--nets", "small"]) == 0
+    out = capsys.readouterr().out
+    assert "comp/s" in out
+    assert "small" in out
+
+
+def test_bench_rejects_unknown_nets():
+    with pytest.raises(SystemExit) as exit_info:
+        bench.main(["--nets", "huge"])
+    assert exit_info.value.code == 2
