@@ -2,13 +2,16 @@
 and the update/weight ratio of every parameter block on a log axis.
 
 Records are appended to fixed-size numpy ring buffers; a ~30 Hz timer redraws (``setData``) only
-when something changed and the plots are visible.
+when something changed and the plots are visible. Drawing holds the GIL that the training thread
+needs, so the frame rate adapts: after a frame that cost c seconds (setData and painting), the
+next one waits at least c / DRAW_BUDGET, which keeps the plots' share of the time near 5%.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,10 +23,14 @@ from gradviz.core.training import StepRecord
 from gradviz.ui.ring_buffer import RingBuffer
 
 REDRAW_MS = 33
+#: the largest share of the time the plots may spend drawing
+DRAW_BUDGET = 0.05
 LOSS_CAPACITY = 50_000
 EPOCH_CAPACITY = 10_000
 #: weight of the past in the exponential moving average of the loss (bias-corrected)
 SMOOTHING = 0.95
+#: accuracy points get a marker while there are at most this many epochs
+MARKED_EPOCHS = 40
 #: the update/weight ratio the lectures call healthy
 REFERENCE_RATIO = 1e-3
 
@@ -40,6 +47,19 @@ def is_dark(palette: QPalette) -> bool:
 def curve_colors(palette: QPalette) -> tuple[str, ...]:
     """The colour cycle that reads well on the palette's background."""
     return _DARK_CYCLE if is_dark(palette) else _LIGHT_CYCLE
+
+
+class _Plot(pg.PlotWidget):
+    """A PlotWidget that reports how long each paint took."""
+
+    def __init__(self, painted: Callable[[float], None]) -> None:
+        super().__init__()
+        self._painted = painted
+
+    def paintEvent(self, event) -> None:
+        start = time.perf_counter()
+        super().paintEvent(event)
+        self._painted(time.perf_counter() - start)
 
 
 def _block_layer(name: str) -> int:
@@ -96,21 +116,31 @@ class LivePlots(QWidget):
         self._ema = 0.0
         self._ema_count = 0
         self._smooth = True
-        self._dirty = False
+        self._dirty_steps = self._dirty_epochs = False
+        self._frame_start = 0.0
+        self._frame_cost = 0.0
+        # x ranges grow in 1-2-5 steps instead of with every point, so the axes are not redrawn each
+        # frame; a group stops following the data once the user pans or zooms it (until clear())
+        self._groups = {"steps": (self.lossPlot, self.updateRatioPlot), "epochs": (self.accuracyPlot,)}
+        self._x_limit = {"steps": 0.0, "epochs": 0.0}
+        self._following = set(self._groups)
+        for group, plots in self._groups.items():
+            for plot in plots:
+                plot.getViewBox().sigRangeChangedManually.connect(
+                    lambda _mask, g=group: self._following.discard(g))
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.redraw)
+        self._timer.timeout.connect(self._tick)
         self._apply_palette()
 
     # -- set-up ----------------------------------------------------------------------------------
     def _plot(self, name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
-        plot = pg.PlotWidget()
+        plot = _Plot(self._painted)
         plot.setObjectName(name)
         plot.setTitle(title, size="10pt")
         plot.setProperty("plotTitle", title)
         plot.setLabel("bottom", x_label)
         plot.setLabel("left", y_label)
-        plot.showGrid(x=True, y=True, alpha=0.2)
         plot.setClipToView(True)
         plot.addLegend(offset=(-10, 10))
         plot.setMinimumHeight(120)
@@ -164,31 +194,54 @@ class LivePlots(QWidget):
         self._ratios.extend(ratios)
         if epochs:
             self._epochs.extend(np.array(epochs))
-        self._dirty = True
+            self._dirty_epochs = True
+        self._dirty_steps = True
 
     def clear(self) -> None:
         """Forget every record and empty the curves."""
         for buffer in (self._loss, self._epochs, self._ratios):
             buffer.clear()
         self._ema, self._ema_count = 0.0, 0
-        self._dirty = True
+        self._following = set(self._groups)
+        self._x_limit = dict.fromkeys(self._groups, 0.0)
+        self._dirty_steps = self._dirty_epochs = True
         self.redraw()
 
     def record_count(self) -> int:
         """How many iterations the loss buffer holds."""
         return len(self._loss)
 
-    def redraw(self) -> None:
-        """Copy the ring buffers into the curves (only if something changed)."""
-        if not self._dirty:
+    def _tick(self) -> None:
+        if not (self._dirty_steps or self._dirty_epochs):
             return
-        self._dirty = False
+        now = time.perf_counter()
+        if now < self._frame_start + self._frame_cost / DRAW_BUDGET:
+            return  # the last frame was expensive: wait so that drawing stays within budget
+        self._frame_start, self._frame_cost = now, 0.0
+        self.redraw()
+        self._frame_cost += time.perf_counter() - now
+
+    def _painted(self, seconds: float) -> None:
+        self._frame_cost += seconds
+
+    def redraw(self) -> None:
+        """Copy the ring buffers into the curves (only those that changed)."""
+        if self._dirty_epochs:
+            self._dirty_epochs = False
+            epochs = self._epochs.data()
+            marks = len(epochs) <= MARKED_EPOCHS
+            for curve, column, symbol in ((self.train_acc_curve, 1, "o"), (self.dev_acc_curve, 2, "s")):
+                if (curve.opts["symbol"] is not None) != marks:
+                    curve.setSymbol(symbol if marks else None)
+                curve.setData(epochs[:, 0], epochs[:, column], connect="finite")
+            self._follow("epochs", epochs[-1, 0] if len(epochs) else 0.0)
+        if not self._dirty_steps:
+            return
+        self._dirty_steps = False
         loss = self._loss.data()
         self.loss_curve.setData(loss[:, 0], loss[:, 1], connect="finite")
         self.smooth_curve.setData(loss[:, 0], loss[:, 2], connect="finite")
-        epochs = self._epochs.data()
-        self.train_acc_curve.setData(epochs[:, 0], epochs[:, 1], connect="finite")
-        self.dev_acc_curve.setData(epochs[:, 0], epochs[:, 2], connect="finite")
+        self._follow("steps", loss[-1, 0] if len(loss) else 0.0)
         ratios = self._ratios.data()
         for j, name in enumerate(self._blocks, start=1):
             self.ratio_curves[name].setData(ratios[:, 0], ratios[:, j], connect="finite")
@@ -197,6 +250,15 @@ class LivePlots(QWidget):
             self.reference_line.setData(span, [REFERENCE_RATIO, REFERENCE_RATIO])
         else:
             self.reference_line.setData([], [])
+
+    def _follow(self, group: str, x_last: float) -> None:
+        """Widen the group's x range to the next round number when the data reaches its end."""
+        if group not in self._following or (0.0 < x_last <= self._x_limit[group]):
+            return
+        limit = _nice_ceiling(max(x_last * 1.1, 10.0))
+        self._x_limit[group] = limit
+        for plot in self._groups[group]:
+            plot.setXRange(0.0, limit, padding=0.02)
 
     # -- Qt events -------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -254,6 +316,15 @@ class LivePlots(QWidget):
             dashed = name.startswith("b")
             curve.setPen(pg.mkPen(color, width=1.5 if dashed else 2,
                                   style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+
+
+_ROUND = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+
+
+def _nice_ceiling(value: float) -> float:
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) >= value > 0."""
+    scale = 10.0 ** np.floor(np.log10(value))
+    return next(m * scale for m in _ROUND if m * scale >= value)
 
 
 def _or_nan(value: float | None) -> float:

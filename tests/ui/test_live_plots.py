@@ -93,3 +93,37 @@ def test_options_log_axis_smoothing_and_mse(plots):
     assert len(plots.ratio_curves) == 4
     assert plots._no_accuracy.isVisible()
     assert plots.record_count() == 0
+
+
+def test_x_range_grows_in_steps_and_stops_following_after_a_manual_zoom(plots):
+    plots.add_records(records([1.0] * 30))
+    plots.redraw()
+    (x0, x1), _ = plots.lossPlot.getViewBox().viewRange()
+    assert x0 < 1
+    assert 40 <= x1 < 41  # 30 points (+10%): the range ends at the next round number, 40
+    assert plots.updateRatioPlot.getViewBox().viewRange()[0] == pytest.approx([x0, x1])
+    plots.add_records(records([1.0] * 40)[30:])  # still inside: the range does not move
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[0][1] == pytest.approx(x1)
+
+    plots.lossPlot.getViewBox().sigRangeChangedManually.emit([True, True])  # the user zooms
+    plots.add_records(records([1.0] * 200)[40:])
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[0][1] == pytest.approx(x1)
+    plots.clear()  # a new run follows again
+    plots.add_records(records([1.0] * 200))
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[0][1] > 200
+
+
+def test_an_expensive_frame_delays_the_next_one(plots):
+    plots.add_records(records([1.0, 2.0]))
+    plots._tick()  # the first frame draws at once
+    assert len(plots.loss_curve.yData) == 2
+    plots._frame_cost = 3600.0  # pretend it took an hour: the next frame must wait
+    plots.add_records(records([1.0, 2.0, 3.0])[2:])
+    plots._tick()
+    assert len(plots.loss_curve.yData) == 2
+    plots._frame_cost = 0.0
+    plots._tick()
+    assert len(plots.loss_curve.yData) == 3

@@ -1,0 +1,85 @@
+"""How much the live plots slow training: ``python -m gradviz.bench_ui``.
+
+Trains the same network for the same number of steps in the TrainingPanel with its plots hidden
+and shown (off screen). Each round times both, in alternating order, and gives one ratio
+shown / hidden; the median ratio over the rounds is robust to other load on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+
+def _run(panel, app, steps: int) -> float:
+    """Seconds to train ``steps`` iterations from the initial parameters."""
+    from PySide6.QtCore import QEventLoop
+
+    panel.reset()
+    loop = QEventLoop()
+    panel.running_changed.connect(lambda running: None if running else loop.quit())
+    start = time.perf_counter()
+    panel.play(max_steps=steps)
+    if panel.is_running():
+        loop.exec()
+    elapsed = time.perf_counter() - start
+    panel.running_changed.disconnect()
+    app.processEvents()
+    if panel.trainer.iteration != steps:
+        raise RuntimeError(f"trained {panel.trainer.iteration} steps instead of {steps}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m gradviz.bench_ui", description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=600, help="iterations per run (default 600)")
+    parser.add_argument("--rounds", type=int, default=9, help="paired runs (default 9)")
+    parser.add_argument("--hidden", type=int, default=64, help="units in each of the 2 hidden layers")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from gradviz.core.problem import build_problem
+    from gradviz.core.session import DataSettings, Session, TrainingSettings
+    from gradviz.core.spec import LayerSpec, NetworkSpec
+    from gradviz.ui.training_panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    spec = NetworkSpec(2, [LayerSpec(args.hidden, "relu"), LayerSpec(args.hidden, "relu"),
+                           LayerSpec(3, "linear")], seed=0)
+    data = DataSettings("spiral", m=600)
+    settings = TrainingSettings("adam", 0.01, 64)
+    panel = TrainingPanel()
+    panel.resize(900, 900)
+    panel.show()
+    panel.set_problem(build_problem(Session(spec, data)), settings)
+
+    times: dict[str, list[float]] = {"hidden": [], "shown": []}
+    for r in range(args.rounds):
+        order = ("hidden", "shown") if r % 2 == 0 else ("shown", "hidden")
+        for kind in order:
+            panel.plots.setVisible(kind == "shown")
+            app.processEvents()
+            times[kind].append(_run(panel, app, args.steps))
+    panel.shutdown()
+
+    sizes = "-".join(str(n) for n in spec.sizes)
+    print(f"gradviz UI benchmark: {sizes} net on spiral (m={data.m}), batch {settings.batch_size}, "
+          f"{settings.optimizer}, {args.steps} steps per run, {args.rounds} rounds")
+    for kind, values in times.items():
+        seconds = statistics.median(values)
+        print(f"  plots {kind:6s}: median {seconds:6.3f} s  ({args.steps / seconds:7.0f} steps/s)")
+    ratios = sorted(s / h for s, h in zip(times["shown"], times["hidden"], strict=True))
+    ratio = statistics.median(ratios)
+    print(f"  ratio shown / hidden per round: {', '.join(f'{r:.3f}' for r in ratios)}")
+    print(f"  median ratio {ratio:.3f}: the live plots slow training by {(ratio - 1) * 100:+.1f}% "
+          f"(target <= +10%)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
