@@ -62,6 +62,11 @@ class _Plot(pg.PlotWidget):
         self._painted(time.perf_counter() - start)
 
 
+def _legend_name(block: str) -> str | None:
+    """"layer l" for W blocks; None (no legend entry) for the dashed b curve of the same colour."""
+    return None if block.startswith("b") else f"layer {_block_layer(block)}"
+
+
 def _block_layer(name: str) -> int:
     """1 for "W1"/"b1", 2 for "W2", ...; 1 for names without a number."""
     match = re.search(r"(\d+)$", name)
@@ -79,23 +84,24 @@ class LivePlots(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lossPlot = self._plot("lossPlot", "Loss", "iteration", "J")
-        self.accuracyPlot = self._plot("accuracyPlot", "Accuracy", "epoch", "accuracy")
-        self.updateRatioPlot = self._plot("updateRatioPlot", "Update / weight ratio", "iteration",
-                                          "‖ΔW‖ / ‖W‖")
+        # accuracy climbs to the top right: its legend goes bottom right
+        self.accuracyPlot = self._plot("accuracyPlot", "Accuracy", "epoch", "accuracy", legend_at=(-6, -6))
+        self.updateRatioPlot = self._plot("updateRatioPlot", "Update / weight ratio (W solid, b dashed)",
+                                          "iteration", "‖Δθ‖ / ‖θ‖")
         self.accuracyPlot.setYRange(-0.02, 1.05, padding=0)
         self.accuracyPlot.getPlotItem().setMouseEnabled(y=False)
         self.updateRatioPlot.setLogMode(y=True)
         self.updateRatioPlot.setXLink(self.lossPlot)
 
-        self.loss_curve = self.lossPlot.plot(name="loss per iteration")
+        self.loss_curve = self.lossPlot.plot(name="minibatch")
         self.smooth_curve = self.lossPlot.plot(name="smoothed")
         self.train_acc_curve = self.accuracyPlot.plot(name="train", symbol="o", symbolSize=5)
         self.dev_acc_curve = self.accuracyPlot.plot(name="dev", symbol="s", symbolSize=5)
         for curve in (self.loss_curve, self.smooth_curve):
             curve.setDownsampling(auto=True, method="peak")
         # a data item rather than an InfiniteLine, so that the legend explains it
-        self.reference_line = self.updateRatioPlot.plot(name="1e-3 (rule of thumb)")
-        self.updateRatioPlot.getPlotItem().legend.setColumnCount(2)
+        self.reference_line = self.updateRatioPlot.plot(name="1e-3 target")
+        self.updateRatioPlot.getPlotItem().legend.setColumnCount(3)
         self.ratio_curves: dict[str, pg.PlotDataItem] = {}
         self._no_accuracy = pg.TextItem("no accuracy for the mse loss", anchor=(0.5, 0.5))
         self._no_accuracy.setPos(0.5, 0.5)
@@ -134,7 +140,8 @@ class LivePlots(QWidget):
         self._apply_palette()
 
     # -- set-up ----------------------------------------------------------------------------------
-    def _plot(self, name: str, title: str, x_label: str, y_label: str) -> pg.PlotWidget:
+    def _plot(self, name: str, title: str, x_label: str, y_label: str,
+              legend_at: tuple[int, int] = (-6, 6)) -> pg.PlotWidget:
         plot = _Plot(self._painted)
         plot.setObjectName(name)
         plot.setTitle(title, size="10pt")
@@ -142,19 +149,21 @@ class LivePlots(QWidget):
         plot.setLabel("bottom", x_label)
         plot.setLabel("left", y_label)
         plot.setClipToView(True)
-        plot.addLegend(offset=(-10, 10))
-        plot.setMinimumHeight(120)
+        plot.addLegend(offset=legend_at, labelTextSize="8pt", verSpacing=-6)
+        plot.setMinimumHeight(160)
         return plot
 
     def set_blocks(self, blocks: Sequence[str], accuracy: bool = True) -> None:
-        """Start over with one ratio curve per parameter block ("W1", "b1", ...); ``accuracy`` False
-        (mse) shows a note instead of accuracy curves."""
+        """Start over with one ratio curve per parameter block ("W1", "b1", ...; the legend names the
+        layers, b curves are dashed); ``accuracy`` False (mse) shows a note instead of accuracy."""
         legend = self.updateRatioPlot.getPlotItem().legend
         for curve in self.ratio_curves.values():
             self.updateRatioPlot.removeItem(curve)
         legend.removeItem(self.reference_line)
         self._blocks = list(blocks)
-        self.ratio_curves = {name: self.updateRatioPlot.plot(name=name) for name in self._blocks}
+        self.ratio_curves = {
+            name: self.updateRatioPlot.plot(name=_legend_name(name)) for name in self._blocks
+        }
         legend.addItem(self.reference_line, self.reference_line.name())
         self._ratios = RingBuffer(LOSS_CAPACITY, 1 + len(self._blocks))
         self._no_accuracy.setVisible(not accuracy)
@@ -290,7 +299,7 @@ class LivePlots(QWidget):
             legend = item.legend
             legend.setLabelTextColor(text)
             for _sample, label in legend.items:
-                label.setText(label.text)  # LabelItem applies a new colour only when re-rendered
+                label.setText(label.text, size="8pt")  # LabelItem applies a new colour when re-rendered
             fill = QColor(background)
             fill.setAlpha(200)
             legend.setBrush(fill)

@@ -113,7 +113,7 @@ class TrainingPanel(QWidget):
         self.trainButton = QPushButton()
         self.trainButton.setObjectName("trainButton")
         self.trainButton.setCheckable(True)
-        self.trainButton.setMinimumWidth(90)
+        self.trainButton.setMinimumWidth(80)
         self.trainButton.clicked.connect(self._on_train_clicked)
         self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
         self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
@@ -126,7 +126,7 @@ class TrainingPanel(QWidget):
         self.resetTrainingButton.setObjectName("resetTrainingButton")
         self.resetTrainingButton.setToolTip("Back to the initial parameters; clears the curves")
         self.resetTrainingButton.clicked.connect(self.reset)
-        self.checkNowButton = QPushButton("Check gradients now")
+        self.checkNowButton = QPushButton("Check now")
         self.checkNowButton.setObjectName("checkNowButton")
         self.checkNowButton.setToolTip("Pause and run the gradient check at the current parameters")
         self.checkNowButton.clicked.connect(self._on_check_now)
@@ -164,6 +164,7 @@ class TrainingPanel(QWidget):
         self.trainingMessage.setWordWrap(True)
         self.trainingMessage.setVisible(False)
 
+        # laid out to fit a dock about 340 px wide
         buttons = QHBoxLayout()
         for button in (self.trainButton, self.stepButton, self.resetTrainingButton):
             buttons.addWidget(button)
@@ -172,22 +173,21 @@ class TrainingPanel(QWidget):
         settings = QGridLayout()
         settings.addWidget(QLabel("Learning rate"), 0, 0)
         settings.addWidget(self.lrInput, 0, 1)
-        settings.addWidget(QLabel("Optimizer"), 0, 2)
-        settings.addWidget(self.optimizerCombo, 0, 3)
-        settings.addWidget(QLabel("Batch"), 0, 4)
-        settings.addWidget(self.batchSizeInput, 0, 5)
+        settings.addWidget(QLabel("Batch"), 0, 2)
+        settings.addWidget(self.batchSizeInput, 0, 3)
+        settings.addWidget(QLabel("Optimizer"), 1, 0)
+        settings.addWidget(self.optimizerCombo, 1, 1, 1, 3)
         settings.setColumnStretch(1, 1)
         settings.setColumnStretch(3, 1)
-        settings.setColumnStretch(5, 1)
         options = QHBoxLayout()
         options.addWidget(self.logLossCheck)
         options.addWidget(self.smoothCheck)
         options.addStretch(1)
-        options.addWidget(self.trainingStatus)
         self._controls = QVBoxLayout()
         self._controls.addLayout(buttons)
         self._controls.addLayout(settings)
         self._controls.addLayout(options)
+        self._controls.addWidget(self.trainingStatus)
 
     # -- public API ------------------------------------------------------------------------------
     @property
@@ -197,8 +197,9 @@ class TrainingPanel(QWidget):
     def is_running(self) -> bool:
         return self._runner.is_running()
 
-    def set_problem(self, problem: Problem, training_settings: TrainingSettings | None = None) -> None:
-        """Train ``problem.net`` on its data from now on (stops any running training)."""
+    def set_problem(self, problem: Problem | None, training_settings: TrainingSettings | None = None) -> None:
+        """Train ``problem.net`` on its data from now on (stops any running training); None: nothing
+        to train (the buttons are disabled)."""
         self._runner.stop()
         self._problem = problem
         if training_settings is not None:
@@ -339,7 +340,8 @@ class TrainingPanel(QWidget):
 
     def _update_status(self, record: StepRecord | None) -> None:
         if record is None:
-            self.trainingStatus.setText("not trained yet" if self._trainer is not None else "no problem")
+            idle = "not trained yet" if self._trainer is not None else "nothing to train"
+            self.trainingStatus.setText(idle)
             return
         self.trainingStatus.setText(
             f"epoch {record.epoch} · iteration {record.iteration} · loss {record.loss:.4g}")
