@@ -118,7 +118,7 @@ class CheckPanel(QWidget):
     cancel_requested = Signal()
     quick_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, quick_check: bool = False) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._seed = 0
         self.epsilon_input = NumberInput(1e-7, *EPSILON_RANGE, "epsilonInput")
@@ -149,7 +149,8 @@ class CheckPanel(QWidget):
         self.run_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel", objectName="cancelCheckButton", enabled=False)
         self.quick_button = QPushButton("Quick check", objectName="quickCheckButton")
-        self.quick_button.setVisible(quick_check)
+        self.quick_button.setToolTip("A few random directions per block, then bisection: seconds "
+                                     "on big nets, but it can miss a small local error")
         self.progress = QProgressBar(objectName="checkProgress", minimum=0, maximum=1, value=0)
         self.progress.setFormat("idle")
         self._layout()

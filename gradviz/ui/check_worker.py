@@ -11,20 +11,32 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import GeneratorWorker
 
 from gradviz.core.gradcheck import CheckProgress, iter_gradient_check, make_objective
+from gradviz.core.quickcheck import QuickCheckReport, quick_check
+from gradviz.ui.verdict import Verdict
 
 UPDATE_MS = 50
 
 
 def _check(net, X, y, kwargs: dict[str, Any]):
     """Yield the analytic gradient (dict of arrays) first, then CheckProgress chunks; return the
-    CheckReport of ``gradient_check(net, X, y, **kwargs)``."""
+    CheckReport of ``gradient_check(net, X, y, **kwargs)`` and its Verdict."""
     try:
         objective = make_objective(net, X, y, dropout=kwargs.get("dropout", "off"),
                                    terms=kwargs.get("terms", "all"), loss_scale=1.0,
                                    seed=kwargs.get("seed", 0))
         yield objective.analytic
-        return (yield from iter_gradient_check(net, X, y, **kwargs))
+        report = yield from iter_gradient_check(net, X, y, **kwargs)
+        return report, Verdict.of(report)
     except RuntimeError as exc:  # superqt takes a RuntimeError for a deleted worker and goes quiet
+        raise CheckError(str(exc) or type(exc).__name__) from exc
+
+
+def _quick(net, X, y, kwargs: dict[str, Any]):
+    """quick_check as a generator with nothing to yield, so the same worker runs it."""
+    yield from ()
+    try:
+        return quick_check(net, X, y, **kwargs)
+    except RuntimeError as exc:
         raise CheckError(str(exc) or type(exc).__name__) from exc
 
 
@@ -53,13 +65,14 @@ class CheckRunner(QObject):
 
     started_check(dict): the analytic gradient by block, before any numeric value;
     progressed(list[CheckProgress], float): chunks since the last update, seconds left (or nan);
-    finished_check(CheckReport); failed(str): the error message; cancelled(): after Cancel, once the
-    parameters are restored.
+    finished_check(CheckReport, Verdict); finished_quick(QuickCheckReport); failed(str): the error message;
+    cancelled(): after Cancel, once the parameters are restored.
     """
 
     started_check = Signal(object)
     progressed = Signal(object, float)
-    finished_check = Signal(object)
+    finished_check = Signal(object, object)
+    finished_quick = Signal(object)
     failed = Signal(str)
     cancelled = Signal()
 
@@ -77,8 +90,15 @@ class CheckRunner(QObject):
 
     def start(self, net, X, y, kwargs: dict[str, Any]) -> None:
         """Check ``net`` on (X, y) with gradient_check's keyword arguments; cancels a running check."""
+        self._run(_check, net, X, y, kwargs)
+
+    def start_quick(self, net, X, y, kwargs: dict[str, Any]) -> None:
+        """The same with quick_check and its keyword arguments."""
+        self._run(_quick, net, X, y, kwargs)
+
+    def _run(self, function, net, X, y, kwargs: dict[str, Any]) -> None:
         self.cancel(wait=True)
-        worker = _Worker(_check, net, X, y, dict(kwargs))
+        worker = _Worker(function, net, X, y, dict(kwargs))
         worker.yielded.connect(lambda item, w=worker: self._on_yielded(w, item))
         worker.returned.connect(lambda report, w=worker: self._on_returned(w, report))
         worker.errored.connect(lambda exc, w=worker: self._on_errored(w, exc))
@@ -107,11 +127,14 @@ class CheckRunner(QObject):
         else:
             self.started_check.emit(item)
 
-    def _on_returned(self, worker: _Worker, report) -> None:
+    def _on_returned(self, worker: _Worker, result) -> None:
         if worker is self._worker:
             self._flush()
             self._stop(worker)
-            self.finished_check.emit(report)
+            if isinstance(result, QuickCheckReport):
+                self.finished_quick.emit(result)
+            else:
+                self.finished_check.emit(*result)
 
     def _on_errored(self, worker: _Worker, exc: BaseException) -> None:
         if worker is self._worker:

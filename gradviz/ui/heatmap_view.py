@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRect, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -31,6 +31,7 @@ REL_LEVELS = (-10.0, 0.0)
 REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
 RATIO_LEVELS = (0.0, 2.0)
 SMALL_AXIS = 24  # blocks with at most this many rows/cols label every index
+MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst cell of each group
 SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
 
 
@@ -50,6 +51,27 @@ def _index_ticks(n: int) -> list[list[tuple[float, str]]] | None:
     every = 1 if n <= 10 else 5
     cells = [(i + 0.5, str(i)) for i in range(n)]
     return [cells[::every], [c for i, c in enumerate(cells) if i % every]]
+
+
+def _pool(values: np.ndarray, mode: str) -> np.ndarray:
+    """Shrink an image to at most MAX_PIXELS per axis, keeping from each group of cells the one
+    farthest from agreement (largest error, largest |dθ|, ratio farthest from 1), so a single
+    wrong component in a big block still shows."""
+    rows, cols = values.shape
+    fr, fc = -(-rows // MAX_PIXELS), -(-cols // MAX_PIXELS)
+    if fr == fc == 1:
+        return values
+    R, C = -(-rows // fr), -(-cols // fc)
+    padded = np.full((R * fr, C * fc), np.nan)
+    padded[:rows, :cols] = values
+    groups = padded.reshape(R, fr, C, fc).transpose(0, 2, 1, 3).reshape(R, C, fr * fc)
+    if mode in ("rel", "abs"):
+        badness = groups.copy()
+    else:
+        badness = np.abs(groups - (1.0 if mode == "ratio" else 0.0))
+    badness[np.isnan(groups)] = -np.inf
+    pick = badness.argmax(axis=2)[..., None]
+    return np.take_along_axis(groups, pick, axis=2)[..., 0]
 
 
 def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
@@ -132,11 +154,13 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             self.set_shapes(shapes)
         for name, values in analytic.items():
             shape = self._raw[name][0].shape
-            raw = (np.asarray(values, dtype=np.float64).reshape(shape).copy(),
-                   np.full(shape, np.nan), np.zeros(shape, dtype=bool))
-            self._raw[name] = raw
-            self._blocks[name] = BlockResult(name, *raw)
-        self._redraw(self._plots)
+            self._raw[name] = (np.asarray(values, dtype=np.float64).reshape(shape).copy(),
+                               np.full(shape, np.nan), np.zeros(shape, dtype=bool))
+            self._shown[name] = np.full(shape, np.nan)  # nothing checked: blank in every mode
+        self._stale |= set(analytic)
+        levels, ticks, label = self._levels()
+        self._paint(self._plots, levels)
+        self._set_bar(levels, ticks, label)
 
     def add_progress(self, chunks: list[CheckProgress]) -> None:
         """Fill in the numeric values of finished components and redraw their blocks once.
@@ -240,19 +264,27 @@ class HeatmapView(pg.GraphicsLayoutWidget):
 
     def _redraw(self, names) -> None:
         """Recompute what ``names`` show and update the colour bar."""
-        (lo, hi), ticks, label = self._levels()
+        levels, ticks, label = self._levels()
         for name in names:
-            self._shown[name] = self.image(name, (lo, hi))
-        self._paint(names, (lo, hi))
+            self._shown[name] = self.image(name, levels)
+        self._paint(names, levels)
+        self._set_bar(levels, ticks, label)
+
+    def _set_bar(self, levels, ticks, label: str) -> None:
         self._bar.setColorMap(DIVERGING if self._mode in ("analytic", "numeric", "ratio") else SEQUENTIAL)
-        self._bar.setLevels((lo, hi))
+        self._bar.setLevels(levels)
         self._bar.axis.setTicks(None if ticks is None else [ticks, []])
         self._bar.getAxis("left").setLabel(label)
 
     def _paint(self, names, levels: tuple[float, float]) -> None:
         for name in names:
             _, image, kinks = self._plots[name]
-            image.setImage(self._shown[name], autoLevels=False, levels=levels)
+            shown = self._shown[name]
+            if np.isnan(shown).all():  # nothing checked yet: draw nothing (cheaper than NaN pixels)
+                image.clear()
+            else:
+                image.setImage(_pool(shown, self._mode), autoLevels=False, levels=levels,
+                               rect=QRectF(0, 0, shown.shape[1], shown.shape[0]))
             rows, cols = np.nonzero(self._raw[name][2])
             kinks.setData(x=cols + 0.5, y=rows + 0.5)
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core import gradcheck
 from gradviz.core.bugs import Bug
 from gradviz.core.problem import Problem, build_problem
 from gradviz.core.report import CheckReport
@@ -32,7 +31,7 @@ from gradviz.ui.heatmap_view import HeatmapPanel
 from gradviz.ui.inspector import InspectorPanel, describe_component
 from gradviz.ui.settings import AppSettings
 from gradviz.ui.training_panel import TrainingPanel
-from gradviz.ui.verdict import VerdictLabel
+from gradviz.ui.verdict import Verdict, VerdictLabel
 
 PARAMS_MS = 250  # the schematic follows training at most this often
 
@@ -57,10 +56,11 @@ def demo_session() -> Session:
 
 
 class MainWindow(QMainWindow):
-    """gradviz's window. Signals: check_finished(CheckReport), check_cancelled(),
-    training_step(StepRecord)."""
+    """gradviz's window. Signals: check_finished(CheckReport), quick_check_finished(QuickCheckReport),
+    check_cancelled(), training_step(StepRecord)."""
 
     check_finished = Signal(object)
+    quick_check_finished = Signal(object)
     check_cancelled = Signal()
     training_step = Signal(object)
 
@@ -75,7 +75,7 @@ class MainWindow(QMainWindow):
         self._session = session or demo_session()
 
         self.runner = CheckRunner(self)
-        self.check_panel = CheckPanel(quick_check=hasattr(gradcheck, "quick_check"))
+        self.check_panel = CheckPanel()
         self.heatmap_panel = HeatmapPanel()
         self.heatmap = self.heatmap_panel.view
         self.verdict = VerdictLabel()
@@ -117,12 +117,14 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         panel, runner = self.check_panel, self.runner
         panel.run_requested.connect(self.run_check)
+        panel.quick_requested.connect(self.run_quick_check)
         panel.cancel_requested.connect(self.cancel_check)
         panel.check_changed.connect(self._on_check_settings)
         panel.network_changed.connect(lambda: self._rebuild(keep_params=True))
         runner.started_check.connect(self.heatmap.begin)
         runner.progressed.connect(self._on_progress)
         runner.finished_check.connect(self._on_report)
+        runner.finished_quick.connect(self._on_quick_report)
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
         self.heatmap.hovered.connect(self._on_hover)
@@ -265,8 +267,9 @@ class MainWindow(QMainWindow):
     def is_checking(self) -> bool:
         return self.runner.is_running()
 
-    def run_check(self) -> None:
-        """Check backprop at the current θ with the panel's settings (cancels a running check)."""
+    def run_check(self, *, quick: bool = False) -> None:
+        """Check backprop at the current θ with the panel's settings (cancels a running check);
+        ``quick``: the directional quick check instead of every component."""
         if self.problem is None:
             return
         self.training_panel.pause()  # the check needs θ to hold still
@@ -280,10 +283,18 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.verdict.show_error(str(exc), "Cannot plant the bug: ")
             return
-        self.runner.start(net, self.problem.X_check, self.problem.y_check, settings.check_kwargs())
+        kwargs = settings.check_kwargs()
+        if quick:
+            kwargs = {k: kwargs[k] for k in ("dropout", "terms", "seed")}
+        start = self.runner.start_quick if quick else self.runner.start
+        start(net, self.problem.X_check, self.problem.y_check, kwargs)
         self.check_panel.set_running(True)
-        self.verdict.show_message("Checking…")
-        self.statusBar().showMessage("Checking…")
+        self.verdict.show_message("Quick check…" if quick else "Checking…")
+        self.statusBar().showMessage("Quick check…" if quick else "Checking…")
+
+    def run_quick_check(self) -> None:
+        """A few random directions per block, then bisection (gradviz.core.quick_check)."""
+        self.run_check(quick=True)
 
     def cancel_check(self, wait: bool = False) -> None:
         self.runner.cancel(wait=wait)
@@ -293,17 +304,23 @@ class MainWindow(QMainWindow):
         last = chunks[-1]
         self.check_panel.set_progress(last.done, last.total, seconds_left)
 
-    def _on_report(self, report: CheckReport) -> None:
+    def _on_report(self, report: CheckReport, verdict: Verdict) -> None:
         self.report = report
         self.heatmap.show_report(report)
-        self.verdict.show_report(report)
+        self.verdict.show_report(report, verdict)
         pinned = self.inspector.component
         if pinned is not None and pinned.block in report.blocks:
             self.inspector.pin(self.heatmap.component(pinned.block, pinned.index))
         done = f"{report.n_checked} components in {report.elapsed:.2f} s"
         self.check_panel.set_idle(f"done: {done}")
-        self.statusBar().showMessage(f"Checked {done}: {report.status}", 10000)
+        self.statusBar().showMessage(f"Checked {done}: {verdict.status}", 10000)
         self.check_finished.emit(report)
+
+    def _on_quick_report(self, report) -> None:
+        self.verdict.show_quick(report)
+        self.check_panel.set_idle(f"quick check: {report.evaluations} loss evaluations")
+        self.statusBar().showMessage("Quick check " + ("passed" if report.passed else "failed"), 10000)
+        self.quick_check_finished.emit(report)
 
     def _on_failed(self, message: str) -> None:
         self.verdict.show_error(message)

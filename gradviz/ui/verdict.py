@@ -4,10 +4,12 @@ blocks, the worst components, diagnoses and warnings in plain sentences."""
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
 
+from gradviz.core.quickcheck import QuickCheckReport
 from gradviz.core.report import CheckReport
 from gradviz.ui.inspector import component_name
 
@@ -31,6 +33,28 @@ def _bullets(lines: list[str]) -> str:
     return "".join(f"<br>• {html.escape(line)}" for line in lines)
 
 
+@dataclass
+class Verdict:
+    """What the verdict line says about a report: its status and sentences (no Qt: a worker can
+    work it out)."""
+
+    status: str
+    sentences: list[str]
+
+    @classmethod
+    def of(cls, report: CheckReport) -> Verdict:
+        status = report.status
+        sentences = report.summary()
+        sentences[0] += f" ({report.n_checked} components in {report.elapsed:.2f} s)"
+        worst = [c for c in report.worst(N_WORST) if c.rel_error > 0]
+        if worst and status != "great":
+            parts = [f"{component_name(c)} (rel {c.rel_error:.1e}{', kink' if c.kink else ''})"
+                     for c in worst]
+            # after the failing blocks and their diagnoses, before the warnings
+            sentences.insert(len(sentences) - len(report.warnings), "worst components: " + ", ".join(parts))
+        return cls(status, sentences)
+
+
 class VerdictLabel(QLabel):
     """Rich-text verdict. ``status`` is the last report's status, "error", or None."""
 
@@ -49,20 +73,23 @@ class VerdictLabel(QLabel):
         self.status = None
         self.setText(html.escape(text))
 
-    def show_report(self, report: CheckReport) -> None:
-        """Headline (status and difference), then summary sentences and the worst components."""
-        self.status = report.status
-        sentences = report.summary()
-        worst = [c for c in report.worst(N_WORST) if c.rel_error > 0]
-        if worst and report.status != "great":
-            parts = [f"{component_name(c)} (rel {c.rel_error:.1e}{', kink' if c.kink else ''})"
-                     for c in worst]
-            # after the failing blocks and their diagnoses, before the warnings
-            at = len(sentences) - len(report.warnings)
-            sentences.insert(at, "worst components: " + ", ".join(parts))
-        headline = f"{_badge(report.status, STATUS_COLOURS[report.status])} {html.escape(sentences[0])}"
-        checked = f" ({report.n_checked} components in {report.elapsed:.2f} s)"
-        self.setText(headline + html.escape(checked) + _bullets(sentences[1:]))
+    def show_report(self, report: CheckReport, verdict: Verdict | None = None) -> None:
+        """Headline (status and difference), then summary sentences and the worst components;
+        ``verdict``: the same, worked out beforehand (``Verdict.of`` takes a while on big reports)."""
+        verdict = verdict or Verdict.of(report)
+        self.status = verdict.status
+        first, *rest = verdict.sentences
+        self.setText(f"{_badge(verdict.status, STATUS_COLOURS[verdict.status])} {html.escape(first)}"
+                     + _bullets(rest))
+
+    def show_quick(self, report: QuickCheckReport) -> None:
+        """The quick check's verdict and sentences."""
+        self.status = "great" if report.passed else "wrong"
+        word = "quick: pass" if report.passed else "quick: fail"
+        lines = report.summary()
+        cost = f" ({report.evaluations} loss evaluations in {report.elapsed:.2f} s)"
+        self.setText(f"{_badge(word, STATUS_COLOURS[self.status])} {html.escape(lines[0] + cost)}"
+                     + _bullets(lines[1:]))
 
     def show_error(self, message: str, prefix: str = "The check failed: ") -> None:
         self.status = "error"

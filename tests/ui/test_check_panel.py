@@ -2,9 +2,11 @@
 cancel; and the app gives the same numbers as `gradviz check`."""
 
 import json
+import time
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QProgressBar, QSlider, QSpinBox
 
 from gradviz.cli import main as cli_main
@@ -123,10 +125,16 @@ def test_cancel_stops_a_long_check_and_restores_parameters(user, window, tmp_pat
     assert window.load_session(big_session(tmp_path))
     before = {k: v.copy() for k, v in window.problem.net.params.items()}
     progress = user.find(QProgressBar, "checkProgress")
+    beats = []  # the event loop's heartbeat while the check runs
+    heart = QTimer(interval=5, timeout=lambda: beats.append(time.perf_counter()))
+    heart.start()
     user.click("runCheckButton")
-    user.qtbot.waitUntil(lambda: progress.value() > 0, timeout=10_000)
+    user.qtbot.waitUntil(lambda: progress.value() > 500, timeout=10_000)
+    heart.stop()
     with user.qtbot.waitSignal(window.check_cancelled, timeout=5_000):
         user.click("cancelCheckButton")
+    print(f"longest event-loop stall during the check: {1000 * np.diff(beats).max():.0f} ms")
+    assert len(beats) > 10  # the loop kept running: the check is not on the GUI thread
     assert not window.is_checking()
     assert window.report is None
     assert "cancelled" in user.verdict()
@@ -160,3 +168,17 @@ def test_app_and_cli_give_the_same_numbers(user, window, tmp_path, bug):
     for name, block in report.blocks.items():
         for field in ("analytic", "numeric", "kink"):
             np.testing.assert_array_equal(getattr(block, field), getattr(cli.blocks[name], field))
+
+
+def test_quick_check_passes_and_finds_a_planted_bug(user, window):
+    with user.qtbot.waitSignal(window.quick_check_finished, timeout=10_000) as blocker:
+        user.click("quickCheckButton")
+    assert blocker.args[0].passed
+    assert "QUICK: PASS" in user.verdict()
+    user.choose("bugCombo", "dW_x2")
+    user.type_into("bugLayerSpin", "2")
+    with user.qtbot.waitSignal(window.quick_check_finished, timeout=10_000) as blocker:
+        user.click("quickCheckButton")
+    assert blocker.args[0].failing_blocks() == ["W2"]
+    assert "QUICK: FAIL" in user.verdict()
+    assert "W2" in user.verdict()
