@@ -130,7 +130,12 @@ def run(nets: list[str]) -> dict[str, Any]:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rows = [measure(name, REFERENCE_SAMPLE[name]) for name in nets]
     torch_row = torch_gradcheck() if "medium" in nets else None
-    if torch_row is not None:
+    skipped = None
+    if "medium" not in nets:
+        skipped = "it runs with the medium net"
+    elif torch_row is None:
+        skipped = "torch is not installed"
+    else:
         medium = next(r for r in rows if r["net"] == "medium")
         torch_row["fast_over_torch"] = medium["fast_rate"] / torch_row["rate"]
     result = {
@@ -140,6 +145,7 @@ def run(nets: list[str]) -> dict[str, Any]:
                     "openblas_threads": os.environ.get("OPENBLAS_NUM_THREADS")},
         "nets": rows,
         "torch": torch_row,
+        "torch_skipped": skipped,
     }
     large = next((r for r in rows if r["net"] == "large"), None)
     if large is not None:
@@ -168,7 +174,7 @@ def table(result: dict[str, Any]) -> str:
         )
     t = result["torch"]
     if t is None:
-        lines.append("torch: not installed (torch.autograd.gradcheck comparison skipped)")
+        lines.append(f"torch.autograd.gradcheck comparison skipped: {result['torch_skipped']}")
     else:
         lines.append(
             f"torch {t['version']} gradcheck (exact mode) on {t['net']}: {t['rate']:,.0f} comp/s "

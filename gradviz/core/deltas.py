@@ -140,7 +140,7 @@ def taylor_coefficients(kind: str, z0: np.ndarray, a0: np.ndarray, degree: int) 
         on = z0.real > 0
         return np.where(on, 1.0, slope).astype(a0.dtype)[None]
     polys = _derivative_polys(kind)
-    return np.stack([P.polyval(a0, polys[p]) / math.factorial(p + 1) for p in range(degree)])
+    return np.stack([P.polyval(a0, polys[p]) / math.factorial(p + 1) for p in range(degree)]).astype(a0.dtype)
 
 
 def relu_interval(z0: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

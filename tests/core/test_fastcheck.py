@@ -286,3 +286,24 @@ def test_bench_rejects_unknown_nets():
     with pytest.raises(SystemExit) as exit_info:
         bench.main(["--nets", "huge"])
     assert exit_info.value.code == 2
+
+
+@pytest.mark.parametrize("loss", ["softmax_ce", "svm", "mse"])
+def test_a_single_layer_net(rng, loss):
+    check(make_spec((), "tanh", loss, seed=1, l2=0.1), rng)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
+def test_perturbed_losses_stay_in_the_network_dtype(rng, dtype, activation):
+    spec = make_spec((4, 5), activation, "softmax_ce", seed=1, dtype=dtype, l2=0.1, keep_prob=0.8)
+    net = Network(spec)
+    X, y = make_data(spec, M, rng)
+    evaluator = fastcheck.FastEvaluator(
+        NetworkObjective(net, X, y, dropout="frozen", terms="all", loss_scale=2.0, seed=0))
+    complex_type = None if dtype == "float16" else np.result_type(dtype, np.complex64)
+    for name, block in net.params.items():
+        J, _ = evaluator.values(name, np.arange(block.size), [1e-3, -1e-3])
+        assert J.dtype == np.dtype(dtype)
+        if complex_type is not None:
+            assert evaluator.values(name, np.arange(block.size), [1e-20j])[0].dtype == complex_type
