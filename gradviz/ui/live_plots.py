@@ -148,6 +148,8 @@ class LivePlots(QWidget):
         plot.setProperty("plotTitle", title)
         plot.setLabel("bottom", x_label)
         plot.setLabel("left", y_label)
+        for side in ("left", "bottom"):  # plain tick labels, never "(x1e+27)" prefixes
+            plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         plot.setClipToView(True)
         plot.addLegend(offset=legend_at, labelTextSize="8pt", verSpacing=-6)
         plot.setMinimumHeight(160)

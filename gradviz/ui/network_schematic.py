@@ -69,6 +69,8 @@ class NetworkSchematic(QWidget):
         self._params: dict[str, np.ndarray] | None = None
         self._positions: list[np.ndarray] = []  # y of each neuron, per layer (input first)
         self._xs: list[float] = []
+        self._dx: float | None = None  # column spacing (data units), widened to fill the view's width
+        self._dx_range = (3.0, 3.0)
         self._edge_items: dict[tuple[int, int], pg.PlotCurveItem] = {}  # (sign, level) -> item
         self._edge_counts: dict[int, int] = {}  # sign -> edges drawn in that colour
         self._neurons: pg.ScatterPlotItem | None = None
@@ -79,6 +81,7 @@ class NetworkSchematic(QWidget):
     def set_spec(self, spec: NetworkSpec) -> None:
         """Draw ``spec`` (forgets parameters whose shapes no longer fit)."""
         self._spec = spec
+        self._dx = None
         if self._params is not None and not self._params_fit(self._params):
             self._params = None
         self._rebuild()
@@ -137,8 +140,11 @@ class NetworkSchematic(QWidget):
     def _build_neurons(self, spec: NetworkSpec, palette: QPalette) -> None:
         sizes = spec.sizes
         tallest = max(sizes)
-        dx = max(3.0, 0.5 * tallest)
-        self._xs = [i * dx for i in range(len(sizes))]
+        narrowest = max(3.0, 0.5 * tallest)
+        self._dx_range = (narrowest, 2.5 * narrowest)
+        if self._dx is None:
+            self._dx = narrowest
+        self._xs = [i * self._dx for i in range(len(sizes))]
         self._positions = [np.arange(n) - (n - 1) / 2.0 for n in sizes]
         for sign in (1, -1):
             for level in range(LEVELS):
@@ -241,6 +247,15 @@ class NetworkSchematic(QWidget):
         x0, x1, y0, y1 = self._extent
         left, right, top, bottom = self._margins
         w, h = max(self.view.width(), 1.0), max(self.view.height(), 1.0)
+        if self.mode == "neurons" and self._dx is not None and len(self._xs) > 1:
+            # spread the columns over the width the height leaves (captions need room side by side)
+            tall = max((h - top - bottom) / (y1 - y0), 1e-3)
+            lo, hi = self._dx_range
+            want = min(max(((w - left - right) / tall - 1.0) / (len(self._xs) - 1), lo), hi)
+            if abs(want - self._dx) > 0.03 * self._dx:
+                self._dx = want
+                self._rebuild()
+                return
         scale = max(min((w - left - right) / (x1 - x0), (h - top - bottom) / (y1 - y0)), 1e-3)  # px/unit
         spare_x = w / scale - (x1 - x0) - (left + right) / scale
         spare_y = h / scale - (y1 - y0) - (top + bottom) / scale

@@ -228,7 +228,8 @@ class TrainingPanel(QWidget):
             self._sync_buttons()
             return
         if self._trainer.stop_reason is not None:
-            self._show_message(f"{_sentence(self._trainer.stop_reason)} Press Reset to train again.")
+            self._show_message(f"{_sentence(self._trainer.stop_reason)} Press Reset to train again.",
+                               alert=True)
             self._sync_buttons()
             return
         self._show_message("")
@@ -284,7 +285,7 @@ class TrainingPanel(QWidget):
                 seed=problem.net.spec.seed,
             )
         except ValueError as exc:
-            self._show_message(f"Cannot train this problem: {exc}")
+            self._show_message(f"Cannot train this problem: {exc}", alert=True)
         else:
             self._show_message("")
             self.plots.set_blocks(list(problem.net.params), accuracy=problem.net.spec.loss != "mse")
@@ -331,12 +332,16 @@ class TrainingPanel(QWidget):
             self._report_stop(self._trainer.stop_reason)
 
     def _report_stop(self, reason: str) -> None:
-        self._show_message(f"Training stopped: {_sentence(reason)}")
+        self._show_message(f"Training stopped: {_sentence(reason, capital=False)}", alert=True)
         self.training_stopped.emit(reason)
 
-    def _show_message(self, text: str) -> None:
-        self.trainingMessage.setText(text)
-        self.trainingMessage.setVisible(bool(text))
+    def _show_message(self, text: str, alert: bool = False) -> None:
+        label = self.trainingMessage
+        label.setText(text)
+        colour = "#D55E00" if alert else "#0072B2"  # Okabe-Ito vermillion / blue, as in the builder
+        label.setStyleSheet(f"QLabel {{ border-style: solid; border-color: {colour}; "
+                            "border-width: 0px 0px 0px 4px; padding: 3px 6px; }")
+        label.setVisible(bool(text))
 
     def _update_status(self, record: StepRecord | None) -> None:
         if record is None:
@@ -362,10 +367,11 @@ class TrainingPanel(QWidget):
         super().closeEvent(event)
 
 
-def _sentence(text: str) -> str:
-    """``text`` with a capital first letter and a final full stop."""
+def _sentence(text: str, capital: bool = True) -> str:
+    """``text`` ending in a full stop (and starting with a capital letter if ``capital``)."""
     text = text.strip()
     if not text:
         return text
-    text = text[0].upper() + text[1:]
+    if capital:
+        text = text[0].upper() + text[1:]
     return text if text.endswith((".", "!", "?")) else text + "."
