@@ -30,6 +30,7 @@ MODES = {
 REL_LEVELS = (-10.0, 0.0)
 REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
 RATIO_LEVELS = (0.0, 2.0)
+RATIO_TICKS = [(0.0, "≤ 0"), (0.5, "0.5"), (1.0, "1"), (1.5, "1.5"), (2.0, "≥ 2")]
 SMALL_AXIS = 24  # blocks with at most this many rows/cols label every index
 MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst cell of each group
 SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
@@ -65,10 +66,8 @@ def _pool(values: np.ndarray, mode: str) -> np.ndarray:
     padded = np.full((R * fr, C * fc), np.nan)
     padded[:rows, :cols] = values
     groups = padded.reshape(R, fr, C, fc).transpose(0, 2, 1, 3).reshape(R, C, fr * fc)
-    if mode in ("rel", "abs"):
-        badness = groups.copy()
-    else:
-        badness = np.abs(groups - (1.0 if mode == "ratio" else 0.0))
+    centre = 1.0 if mode == "ratio" else 0.0  # agreement, for the modes that are not errors
+    badness = groups.copy() if mode in ("rel", "abs") else np.abs(groups - centre)
     badness[np.isnan(groups)] = -np.inf
     pick = badness.argmax(axis=2)[..., None]
     return np.take_along_axis(groups, pick, axis=2)[..., 0]
@@ -247,7 +246,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         if self._mode == "rel":
             return REL_LEVELS, REL_TICKS, "relative error (log scale)"
         if self._mode == "ratio":
-            return RATIO_LEVELS, None, "dθ / dθ_approx (1 = agree)"
+            return RATIO_LEVELS, RATIO_TICKS, "dθ / dθ_approx (1 = agree)"
         if self._mode == "abs":
             errors = np.concatenate([b.abs_error[b.checked] for b in checked]) if checked else []
             positive = np.asarray(errors)[np.asarray(errors) > 0]

@@ -31,7 +31,7 @@ from gradviz.ui.heatmap_view import HeatmapPanel
 from gradviz.ui.inspector import InspectorPanel, describe_component
 from gradviz.ui.settings import AppSettings
 from gradviz.ui.training_panel import TrainingPanel
-from gradviz.ui.verdict import Verdict, VerdictLabel
+from gradviz.ui.verdict import Verdict, VerdictArea, VerdictLabel
 
 PARAMS_MS = 250  # the schematic follows training at most this often
 
@@ -84,7 +84,7 @@ class MainWindow(QMainWindow):
         self.builder = BuilderPanel(self._session.spec, self._session.data)
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(self.verdict)
+        layout.addWidget(VerdictArea(self.verdict))
         layout.addWidget(self.heatmap_panel, 1)
         self.setCentralWidget(central)
         self.files = FileActions(self)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSizePolicy, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QWidget
 
 from gradviz.core.quickcheck import QuickCheckReport
 from gradviz.core.report import CheckReport
@@ -94,3 +94,36 @@ class VerdictLabel(QLabel):
     def show_error(self, message: str, prefix: str = "The check failed: ") -> None:
         self.status = "error"
         self.setText(f"{_badge('error', STATUS_COLOURS['error'])} {html.escape(prefix + message)}")
+
+
+class VerdictArea(QScrollArea):
+    """Holds the verdict label: as tall as its text up to ``max_lines`` lines, then it scrolls,
+    so a long list of diagnoses never squeezes the heatmap away."""
+
+    def __init__(self, label: VerdictLabel, max_lines: int = 7, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = label
+        self.max_lines = max_lines
+        self.setWidget(label)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        label.installEventFilter(self)
+        self._fit()
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self.label and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.FontChange):
+            self._fit()
+        return False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        width = self.viewport().width() or self.width()
+        most = self.max_lines * self.label.fontMetrics().lineSpacing() + 2 * self.label.margin()
+        height = min(self.label.heightForWidth(width), most)
+        if height > 0 and height != self.height():
+            self.setFixedHeight(height)

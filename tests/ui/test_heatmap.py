@@ -136,3 +136,15 @@ def test_large_blocks_are_one_image_each(view):
     images = [item for item in view.scene().items() if isinstance(item, pg.ImageItem)]
     assert len(images) == len(shapes)
     assert len(view.scene().items()) < 200  # no item per cell
+
+
+def test_one_wrong_component_in_a_big_block_still_shows(view):
+    a = np.ones((300, 784))
+    n = a * (1 - 1e-9)
+    n[123, 457] = 0.5  # relative error 0.5 in one component of 235,200
+    view.show_report(make_report({"W1": (a, n, np.zeros(a.shape, dtype=bool))}))
+    drawn = view._plots["W1"][1].image
+    assert drawn.shape[0] <= 256
+    assert drawn.shape[1] <= 256  # fewer pixels than cells: each shows its group's worst cell
+    assert np.isclose(np.nanmax(drawn), np.log10(0.5))
+    assert np.isclose(np.nanmedian(drawn), -9, atol=0.1)
