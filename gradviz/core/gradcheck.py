@@ -260,6 +260,8 @@ def gradient_check(
     resample (a fresh mask per evaluation: shows why the check fails with dropout).
     terms: all, data (no regularization) or reg (regularization alone). blocks: names to check.
     sample: components per block (seeded by ``seed``); the rest are NaN (unchecked).
+    engine: auto (the fast engine whenever it can serve the check, else the reference loop with
+    the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
     The model's parameters are unchanged afterwards, bit for bit, even on error.
     """
     run = iter_gradient_check(
