@@ -197,11 +197,14 @@ class FastEvaluator:
             return np.matmul(G[0], self._powers(u, G.shape[-1])), k + 1, float(big)
         out = np.empty((m, n_out, E), dtype=np.result_type(u.dtype, self.dtype))
         if easy.any():
-            G = self._coefficients_through(k, uniq, int(degrees[easy].max()))
-            powers = self._powers(u, G.shape[-1])
+            degree = int(degrees[easy].max())
+            powers = self._powers(u, degree)
             for i, (a, b) in enumerate(zip(starts, starts + counts, strict=True)):
+                if not easy[a:b].any():
+                    continue
                 sel = slice(a, b) if easy[a:b].all() else np.arange(a, b)[easy[a:b]]
-                out[:, :, sel] = np.matmul(G[i], powers[:, :, sel])
+                G = self._coefficients_through(k, uniq[i : i + 1], degree)  # row by row: bounded
+                out[:, :, sel] = np.matmul(G[0], powers[:, :, sel])
         hard = np.flatnonzero(~easy)
         batch = max(1, CHUNK_ELEMENTS // (m * W.shape[0]))
         for a in range(0, hard.size, batch):
