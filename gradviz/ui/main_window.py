@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gradviz.core.bugs import Bug
+from gradviz.core.network import Network
 from gradviz.core.problem import Problem, build_problem
 from gradviz.core.report import CheckReport
 from gradviz.core.session import DataSettings, Session
@@ -47,6 +48,14 @@ def _scrolled(widget: QWidget, horizontal: bool = False) -> QScrollArea:
         area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
     return area
+
+
+def _snapshot(net: Network) -> Network:
+    """A copy of ``net`` (θ and planted bug) for the check: training may go on meanwhile."""
+    copy = Network(net.spec, params=net.params)
+    if net.bug is not None:
+        copy.inject_bug(net.bug.kind, net.bug.layer)
+    return copy
 
 
 def demo_session() -> Session:
@@ -132,7 +141,6 @@ class MainWindow(QMainWindow):
         training = self.training_panel
         training.training_step.connect(self.training_step)
         training.check_now_requested.connect(self.run_check)
-        training.running_changed.connect(self._on_training_running)
         training.training_step.connect(lambda _record: self._params_timer.start())
         training.training_reset.connect(self._show_params)
         self.builder.spec_changed.connect(self._on_builder_spec)
@@ -272,7 +280,7 @@ class MainWindow(QMainWindow):
         ``quick``: the directional quick check instead of every component."""
         if self.problem is None:
             return
-        self.training_panel.pause()  # the check needs θ to hold still
+        self.training_panel.pause()  # show the check of the θ the user sees
         self._session.check = settings = self.check_panel.check_settings()
         net = self.problem.net
         net.clear_bug()
@@ -287,7 +295,7 @@ class MainWindow(QMainWindow):
         if quick:
             kwargs = {k: kwargs[k] for k in ("dropout", "terms", "seed")}
         start = self.runner.start_quick if quick else self.runner.start
-        start(net, self.problem.X_check, self.problem.y_check, kwargs)
+        start(_snapshot(net), self.problem.X_check, self.problem.y_check, kwargs)
         self.check_panel.set_running(True)
         self.verdict.show_message("Quick check…" if quick else "Checking…")
         self.statusBar().showMessage("Quick check…" if quick else "Checking…")
@@ -332,10 +340,6 @@ class MainWindow(QMainWindow):
         self.verdict.show_message("Check cancelled: the heatmap shows the components finished so far.")
         self.statusBar().showMessage("Check cancelled", 5000)
         self.check_cancelled.emit()
-
-    def _on_training_running(self, running: bool) -> None:
-        if running and self.is_checking():  # training moves θ under the check: stop the check
-            self.cancel_check(wait=True)
 
     def _on_hover(self, component) -> None:
         if component is not None:

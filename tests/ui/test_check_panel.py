@@ -140,6 +140,7 @@ def test_cancel_stops_a_long_check_and_restores_parameters(user, window, tmp_pat
     assert "cancelled" in user.verdict()
     for name, value in before.items():
         assert np.array_equal(window.problem.net.params[name], value)
+        assert window.problem.net.params[name].dtype == value.dtype
     assert np.isfinite(window.heatmap.image("W1")).any()  # what finished is shown
 
 
