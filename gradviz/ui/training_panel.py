@@ -101,6 +101,9 @@ class TrainingPanel(QWidget):
         self._runner.stopped.connect(self._on_runner_stopped)
         self._build_controls()
         self.plots = LivePlots(self)
+        self.lossPlot = self.plots.lossPlot
+        self.accuracyPlot = self.plots.accuracyPlot
+        self.updateRatioPlot = self.plots.updateRatioPlot
         layout = QVBoxLayout(self)
         layout.addLayout(self._controls)
         layout.addWidget(self.trainingMessage)

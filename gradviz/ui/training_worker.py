@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from gradviz.core.training import StepRecord, Trainer
 
@@ -78,6 +78,9 @@ class TrainingRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: TrainingThread | None = None
+        app = QCoreApplication.instance()
+        if app is not None:  # a quit without closing the window must not destroy a running thread
+            app.aboutToQuit.connect(self.stop)
 
     def is_running(self) -> bool:
         return self._thread is not None

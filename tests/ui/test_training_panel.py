@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -47,6 +48,8 @@ def test_play_fills_the_plots_and_pause_stops(qtbot, panel):
         pass
     assert step.args[0].iteration >= 1
     plots = panel.plots
+    for name in ("lossPlot", "accuracyPlot", "updateRatioPlot"):
+        assert panel.findChild(pg.PlotWidget, name) is getattr(panel, name)
     qtbot.waitUntil(lambda: curve_len(plots.loss_curve) > 0 and curve_len(plots.train_acc_curve) > 0)
     assert curve_len(plots.smooth_curve) == curve_len(plots.loss_curve)
     assert set(plots.ratio_curves) == {"W1", "b1", "W2", "b2"}
