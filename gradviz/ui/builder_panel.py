@@ -7,30 +7,27 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSpinBox,
     QSplitter,
     QStyle,
-    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from gradviz.core.datasets import DATASETS, DEFAULT_CLASSES, load_dataset
 from gradviz.core.session import DataSettings
-from gradviz.core.spec import ACTIVATIONS, INITS, LOSSES, LayerSpec, NetworkSpec
+from gradviz.core.spec import INITS, LOSSES, LayerSpec, NetworkSpec
 from gradviz.ui.layer_commands import TWO_D, BuilderState, EditCommand, output_fix
+from gradviz.ui.layer_table import MAX_UNITS, LayerTable
 from gradviz.ui.network_schematic import NetworkSchematic
 
 LOSS_LABELS = {
@@ -46,42 +43,12 @@ INIT_LABELS = {
     "small": "Small: 0.01",
     "zeros": "Zeros",
 }
-MAX_UNITS = 100_000
-COLUMNS = ("Units", "Activation", "Keep prob", "Init")
-VISIBLE_ROWS = 6
 
 
 def _dataset_label(name: str) -> str:
     classes = DEFAULT_CLASSES[name]
     size = "any input size" if name == "blobs" else "2-D"
     return f"{name} ({size}, {classes} classes)"
-
-
-class _LayerRow:
-    """The editors of one table row."""
-
-    def __init__(self) -> None:
-        self.units = QSpinBox()
-        self.units.setRange(1, MAX_UNITS)
-        self.units.setKeyboardTracking(False)
-        self.units.setToolTip("Neurons in this layer")
-        self.activation = QComboBox()
-        for name in ACTIVATIONS:
-            self.activation.addItem(name, name)
-        self.keep = QDoubleSpinBox()
-        self.keep.setRange(0.05, 1.0)
-        self.keep.setSingleStep(0.05)
-        self.keep.setDecimals(2)
-        self.keep.setKeyboardTracking(False)
-        self.init = QComboBox()
-        self.init.addItem("default", None)
-        for name in INITS:
-            self.init.addItem(name, name)
-        self.init.setToolTip("How this layer's W is drawn (default: the network's Init above)")
-
-    @property
-    def widgets(self) -> tuple[QWidget, ...]:
-        return self.units, self.activation, self.keep, self.init
 
 
 class BuilderPanel(QWidget):
@@ -101,7 +68,6 @@ class BuilderPanel(QWidget):
         self._base = spec
         self._state = BuilderState.of(spec, data)
         self._note = ""  # the sentence to show once the pending edit is applied
-        self._rows: list[_LayerRow] = []
         self.undo_stack = QUndoStack(self)
         self._build()
         self._show_widgets(self._state)
@@ -134,16 +100,8 @@ class BuilderPanel(QWidget):
         form.addRow("Loss", self.lossCombo)
         form.addRow("Init", self.initCombo)
 
-        self.layerTable = QTableWidget(0, len(COLUMNS))
-        self.layerTable.setObjectName("layerTable")
-        self.layerTable.setHorizontalHeaderLabels(COLUMNS)
-        self.layerTable.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.layerTable.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.layerTable.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.layerTable.horizontalHeader()
-        for column in range(len(COLUMNS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
-        self.layerTable.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.layerTable = LayerTable()
+        self.layerTable.edited.connect(self._on_layer_field)
         self.layerTable.currentCellChanged.connect(lambda *_: self._sync_buttons())
 
         style = self.style()
@@ -269,7 +227,7 @@ class BuilderPanel(QWidget):
         self.initCombo.setCurrentIndex(INITS.index(state.init))
         for widget in editors:
             widget.blockSignals(False)
-        self._show_layers(state.layers)
+        self.layerTable.show_layers(state.layers)
         self._sync_buttons()
 
     def _fill_dataset_combo(self, data: DataSettings) -> None:
@@ -282,62 +240,6 @@ class BuilderPanel(QWidget):
             combo.setItemData(combo.count() - 1, data.path, Qt.ItemDataRole.ToolTipRole)
         combo.addItem("From file…", "choose")
         combo.setCurrentIndex(combo.findData("file" if data.path else data.dataset))
-
-    def _show_layers(self, layers: tuple[LayerSpec, ...]) -> None:
-        table = self.layerTable
-        current = table.currentRow()
-        while len(self._rows) < len(layers):
-            self._add_row_widgets()
-        while len(self._rows) > len(layers):
-            self._rows.pop()
-            table.removeRow(table.rowCount() - 1)
-        last = len(layers) - 1
-        labels = [f"hidden {i + 1}" for i in range(last)] + ["output"]
-        table.setVerticalHeaderLabels(labels)
-        for i, (row, layer) in enumerate(zip(self._rows, layers, strict=True)):
-            for widget in row.widgets:
-                widget.blockSignals(True)
-            row.units.setValue(layer.units)
-            row.activation.setCurrentIndex(ACTIVATIONS.index(layer.activation))
-            row.keep.setValue(layer.keep_prob)
-            row.keep.setEnabled(i != last)
-            row.keep.setToolTip("Dropout is for hidden layers; the output keeps every unit" if i == last
-                                else "Dropout keep probability (1 = no dropout)")
-            row.init.setCurrentIndex(row.init.findData(layer.init))
-            for widget in row.widgets:
-                widget.blockSignals(False)
-        if current >= len(layers):
-            table.setCurrentCell(len(layers) - 1, 0)
-        # as tall as its rows (up to VISIBLE_ROWS, then it scrolls)
-        shown = min(len(layers), VISIBLE_ROWS)
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
-                             + sum(table.rowHeight(i) for i in range(shown)))
-
-    def _add_row_widgets(self) -> None:
-        row = _LayerRow()
-        table = self.layerTable
-        index = table.rowCount()
-        table.insertRow(index)
-        for column, widget in enumerate(row.widgets):
-            table.setCellWidget(index, column, widget)
-            widget.installEventFilter(self)
-        table.setRowHeight(index, max(row.units.sizeHint().height(), row.init.sizeHint().height()) + 4)
-        row.units.valueChanged.connect(lambda v: self._on_layer_field(row, "units", v))
-        row.activation.currentIndexChanged.connect(
-            lambda _i: self._on_layer_field(row, "activation", row.activation.currentData()))
-        row.keep.valueChanged.connect(lambda v: self._on_layer_field(row, "keep_prob", round(v, 2)))
-        row.init.currentIndexChanged.connect(
-            lambda _i: self._on_layer_field(row, "init", row.init.currentData()))
-        self._rows.append(row)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Focusing an editor in the table selects its row (for Remove / Up / Down)."""
-        if event.type() == QEvent.Type.FocusIn:
-            for i, row in enumerate(self._rows):
-                if watched in row.widgets:
-                    self.layerTable.setCurrentCell(i, row.widgets.index(watched))
-                    break
-        return super().eventFilter(watched, event)
 
     # -- edits -----------------------------------------------------------------------------------
     def _on_input_dim(self, value: int) -> None:
@@ -400,11 +302,10 @@ class BuilderPanel(QWidget):
         summary = f"{Path(path).name}: {dataset.m} examples, {dataset.input_dim} features, {classes} classes."
         self._edit(after, f"Data {Path(path).name}", f"{summary} {note}".strip())
 
-    def _on_layer_field(self, row: _LayerRow, field: str, value) -> None:
-        index = self._rows.index(row)
+    def _on_layer_field(self, index: int, field: str, value) -> None:
         if getattr(self._state.layers[index], field) == value:
             return
-        name = self.layerTable.verticalHeaderItem(index).text()
+        name = self.layerTable.row_name(index)
         self._edit(self._state.with_layer(index, **{field: value}), f"{name}: {field} {value}")
 
     def _on_add_layer(self) -> None:

@@ -55,11 +55,11 @@ def test_edits_emit_the_spec_and_undo_redo_restore_each_step(qtbot, panel):
     assert panel.layerTable.currentRow() == 1
     history.append(emitted[-1])
 
-    type_into(qtbot, panel._rows[1].units, "9")
+    type_into(qtbot, panel.layerTable.rows[1].units, "9")
     assert layers_of(emitted[-1])[1] == (9, "relu")
     history.append(emitted[-1])
 
-    choose(panel._rows[1].activation, "leaky_relu")
+    choose(panel.layerTable.rows[1].activation, "leaky_relu")
     assert layers_of(emitted[-1])[1] == (9, "leaky_relu")
     history.append(emitted[-1])
 
@@ -88,20 +88,20 @@ def test_edits_emit_the_spec_and_undo_redo_restore_each_step(qtbot, panel):
             panel.undo_stack.undo()
         assert undone.args[0] == expected
         assert panel.spec() == expected
-    assert [row.units.value() for row in panel._rows] == [4, 6, 3]
+    assert [row.units.value() for row in panel.layerTable.rows] == [4, 6, 3]
     for expected in history[1:]:
         with qtbot.waitSignal(panel.spec_changed) as redone:
             panel.undo_stack.redo()
         assert redone.args[0] == expected
-    assert [row.units.value() for row in panel._rows] == [9, 6, 3]
-    assert panel._rows[0].activation.currentData() == "leaky_relu"
+    assert [row.units.value() for row in panel.layerTable.rows] == [9, 6, 3]
+    assert panel.layerTable.rows[0].activation.currentData() == "leaky_relu"
 
 
 @pytest.mark.parametrize(
     ("edit", "words"),
     [
-        (lambda p: choose(p._rows[2].activation, "relu"), "linear"),  # softmax reads raw scores
-        (lambda p: p._rows[2].units.setValue(1), "2 output units"),
+        (lambda p: choose(p.layerTable.rows[2].activation, "relu"), "linear"),  # softmax reads raw scores
+        (lambda p: p.layerTable.rows[2].units.setValue(1), "2 output units"),
         (lambda p: (p.layerTable.setCurrentCell(2, 0), p.moveUpButton.click()), "linear"),
     ],
 )
@@ -113,8 +113,8 @@ def test_invalid_edit_shows_a_message_and_emits_nothing(qtbot, panel, edit, word
     assert words in panel.builderMessage.text()
     assert panel.builderMessage.text().startswith("Not applied")
     assert panel.spec() == before
-    assert panel._rows[2].activation.currentData() == "linear"  # the editor shows the spec again
-    assert panel._rows[2].units.value() == 3
+    assert panel.layerTable.rows[2].activation.currentData() == "linear"  # the editor shows the spec again
+    assert panel.layerTable.rows[2].units.value() == 3
     assert panel.undo_stack.count() == 0
 
 
@@ -145,7 +145,7 @@ def test_loss_change_fixes_the_output_layer_in_one_undoable_step(qtbot, panel):
 
 
 def test_set_spec_replaces_the_content_and_clears_undo(qtbot, panel):
-    choose(panel._rows[0].activation, "tanh")
+    choose(panel.layerTable.rows[0].activation, "tanh")
     assert panel.undo_stack.count() == 1
     new = NetworkSpec(2, [LayerSpec(5, "sigmoid"), LayerSpec(2, "linear")], loss="svm", init="xavier")
     with qtbot.assertNotEmitted(panel.spec_changed):
@@ -222,7 +222,7 @@ def test_schematic_draws_neurons_or_blocks(qtbot):
 
 
 def test_ctrl_z_undoes_when_standalone_only(qtbot, panel):
-    choose(panel._rows[0].activation, "tanh")
+    choose(panel.layerTable.rows[0].activation, "tanh")
     with qtbot.waitActive(panel):
         panel.activateWindow()
     panel.lossCombo.setFocus()
