@@ -2,7 +2,8 @@
 formulas, the ε sweep, the checkpoint timeline, the sealed-bug game and presenter view.
 
 Uses the window's public parts only (problem, heatmap, verdict, check_panel, training_panel,
-runner, inspector_dock, network_dock if any, files.view_menu, check_finished, load_session).
+sealed_bug, inspector_dock, network_dock if any, files.view_menu, check_finished, load_session).
+The window calls it once, when it is built.
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ class Classroom:
     docks: dict[str, QDockWidget]
     menu: QMenu
     actions: dict[str, QAction]
-    sealed: list[Bug]  # the sealed bug (0 or 1 item), planted on every check until cleared
 
 
 class _CloseGuard(QObject):
@@ -62,7 +62,6 @@ def install_classroom(window: QMainWindow) -> Classroom:
     """Add the docks, the Classroom menu and the connections to ``window``; return them."""
     lessons, explanation = LessonPanel(), ExplanationPanel()
     sweep, timeline = SweepView(), CheckpointTimeline()
-    sealed: list[Bug] = []
 
     def apply_bug(kind: str, layer: int) -> None:
         if window.problem is None:
@@ -70,32 +69,16 @@ def install_classroom(window: QMainWindow) -> Classroom:
         sizes = window.problem.net.spec.sizes
         square = isinstance(layer, int) and 1 <= layer < len(sizes) and sizes[layer] == sizes[layer - 1]
         validate_bug(kind, layer, len(sizes) - 1, square=square)
-        sealed[:] = [Bug(kind, layer)]
+        window.sealed_bug = Bug(kind, layer)
 
     def clear_bug() -> None:
-        sealed.clear()
+        window.sealed_bug = None
 
     def spec():
         return None if window.problem is None else window.problem.net.spec
 
     classroom = ClassroomPanel(apply_bug, spec, clear_bug)
 
-    # The window clears and re-plants the check panel's bug before every check; the sealed bug
-    # is planted after that, just before a check (full or quick) starts, so the bug combo never
-    # shows it.
-    def with_sealed(start):
-        def start_with_sealed(net, X, y, kwargs) -> None:
-            for bug in sealed:
-                try:
-                    net.inject_bug(bug.kind, bug.layer)
-                except ValueError:  # a new network without that layer: the seal no longer applies
-                    sealed.clear()
-            start(net, X, y, kwargs)
-        return start_with_sealed
-
-    for name in ("start", "start_quick"):
-        if hasattr(window.runner, name):
-            setattr(window.runner, name, with_sealed(getattr(window.runner, name)))
     _CloseGuard(window, sweep, timeline)
 
     def checkpoint_run() -> CheckpointRun:
@@ -109,8 +92,8 @@ def install_classroom(window: QMainWindow) -> Classroom:
         for text in [settings.bug] if settings.bug else []:
             bug = Bug.parse(text)
             net.inject_bug(bug.kind, bug.layer)
-        for bug in sealed:
-            net.inject_bug(bug.kind, bug.layer)
+        if window.sealed_bug is not None:
+            net.inject_bug(window.sealed_bug.kind, window.sealed_bug.layer)
         trainer = Trainer(net, problem.X, problem.y, optimizer=training.optimizer, lr=training.lr,
                           batch_size=training.batch_size)
         return CheckpointRun(trainer, problem.X_check, problem.y_check, settings.check_kwargs())
@@ -142,10 +125,7 @@ def install_classroom(window: QMainWindow) -> Classroom:
     window.tabifyDockWidget(docks["sweep"], docks["timeline"])
     window.inspector_dock.raise_()
     for d in (docks["lessons"], docks["classroom"], docks["sweep"], docks["timeline"]):
-        d.hide()  # opened from the Classroom menu or the View menu
-    state = window.app_settings.state()
-    if state is not None:  # the window restored its layout before these docks existed
-        window.restoreState(state)
+        d.hide()  # opened from the Classroom menu or the View menu (the window restores its layout)
 
     # -- connections ---------------------------------------------------------------------------
     def check_data():
@@ -234,4 +214,4 @@ def install_classroom(window: QMainWindow) -> Classroom:
     presenter = presenter_action(window)
     menu.addAction(presenter)
     actions["presenter"] = presenter
-    return Classroom(lessons, explanation, sweep, timeline, classroom, docks, menu, actions, sealed)
+    return Classroom(lessons, explanation, sweep, timeline, classroom, docks, menu, actions)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from gradviz.core.gradcheck import CheckProgress
 from gradviz.core.report import BlockResult, CheckReport, Component, relative_error
 from gradviz.ui.inspector import describe_component
+from gradviz.ui.presenter import heatmap_colormap
 
 #: mode -> what the combo box says
 MODES = {
@@ -270,7 +271,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._set_bar(levels, ticks, label)
 
     def _set_bar(self, levels, ticks, label: str) -> None:
-        self._bar.setColorMap(DIVERGING if self._mode in ("analytic", "numeric", "ratio") else SEQUENTIAL)
+        diverging = self._mode in ("analytic", "numeric", "ratio")
+        self._bar.setColorMap(DIVERGING if diverging else heatmap_colormap(SEQUENTIAL))
         self._bar.setLevels(levels)
         self._bar.axis.setTicks(None if ticks is None else [ticks, []])
         self._bar.getAxis("left").setLabel(label)

@@ -27,6 +27,7 @@ from gradviz.core.spec import LayerSpec, NetworkSpec
 from gradviz.ui.builder_panel import BuilderPanel
 from gradviz.ui.check_panel import CheckPanel
 from gradviz.ui.check_worker import CheckRunner
+from gradviz.ui.classroom_integration import install_classroom
 from gradviz.ui.file_actions import FileActions
 from gradviz.ui.heatmap_view import HeatmapPanel
 from gradviz.ui.inspector import InspectorPanel, describe_component
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.problem: Problem | None = None
         self.report: CheckReport | None = None
         self.path: Path | None = None
+        self.sealed_bug: Bug | None = None  # planted on every check, shown nowhere (classroom)
         self._session = session or demo_session()
 
         self.runner = CheckRunner(self)
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self._connect()
         self._show_session(self._session, self._build(self._session))
+        self.classroom = install_classroom(self)
         self.resize(1280, 800)
         self._restore_layout()
 
@@ -291,6 +294,11 @@ class MainWindow(QMainWindow):
         except ValueError as exc:
             self.verdict.show_error(str(exc), "Cannot plant the bug: ")
             return
+        if self.sealed_bug is not None:
+            try:
+                net.inject_bug(self.sealed_bug.kind, self.sealed_bug.layer)
+            except ValueError:  # the network changed under the seal: it no longer applies
+                self.sealed_bug = None
         kwargs = settings.check_kwargs()
         if quick:
             kwargs = {k: kwargs[k] for k in ("dropout", "terms", "seed")}
@@ -315,6 +323,8 @@ class MainWindow(QMainWindow):
     def _on_report(self, report: CheckReport, verdict: Verdict) -> None:
         self.report = report
         self.heatmap.show_report(report)
+        if self.sealed_bug is not None:
+            verdict = verdict.without_diagnoses(report)
         self.verdict.show_report(report, verdict)
         pinned = self.inspector.component
         if pinned is not None and pinned.block in report.blocks:

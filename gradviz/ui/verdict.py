@@ -54,6 +54,11 @@ class Verdict:
             sentences.insert(len(sentences) - len(report.warnings), "worst components: " + ", ".join(parts))
         return cls(status, sentences)
 
+    def without_diagnoses(self, report: CheckReport) -> Verdict:
+        """The same verdict minus the diagnoses: while a bug is sealed the class must find it."""
+        diagnoses = {b.diagnosis.message for b in report.blocks.values() if b.diagnosis is not None}
+        return Verdict(self.status, [s for s in self.sentences if s not in diagnoses])
+
 
 class VerdictLabel(QLabel):
     """Rich-text verdict. ``status`` is the last report's status, "error", or None."""

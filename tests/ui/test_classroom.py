@@ -210,9 +210,7 @@ def test_the_reveal_pops_up_without_blocking(qtbot, data):
 # -- installed in the main window --------------------------------------------------------------
 @pytest.fixture
 def installed(window):
-    from gradviz.ui.classroom_integration import install_classroom
-
-    return install_classroom(window)
+    return window.classroom
 
 
 def test_install_adds_docks_menu_and_shortcuts(window, installed):
@@ -246,6 +244,9 @@ def test_sealed_bug_through_the_window_and_a_guess_by_clicking_the_heatmap(qtbot
     report = user.run_check()
     assert report.failing_blocks() == ["W2"]
     assert "dW_x2" not in visible_texts()
+    assert report.blocks["W2"].diagnosis is not None  # diagnosed, but not shown while sealed
+    assert report.blocks["W2"].diagnosis.message not in window.verdict.text()
+    assert "2.00×" not in window.verdict.text()
     assert panel.guessing
     with qtbot.waitSignal(panel.revealed) as blocker:
         window.heatmap.clicked.emit(window.heatmap.component("W2", (0, 0)))
@@ -276,14 +277,13 @@ def test_timeline_trains_a_copy_and_shows_a_checkpoint_in_the_heatmap(qtbot, win
 
 def test_the_docks_come_back_where_the_user_left_them(qtbot, window, installed):
     from gradviz.ui import MainWindow
-    from gradviz.ui.classroom_integration import install_classroom
 
     installed.actions["sweep"].trigger()
     assert installed.docks["sweep"].isVisible()
     window.close()  # saves the layout
     again = MainWindow()
     qtbot.addWidget(again)
-    docks = install_classroom(again).docks
+    docks = again.classroom.docks
     again.show()
     assert not docks["sweep"].isHidden()
     assert docks["lessons"].isHidden()

@@ -73,3 +73,16 @@ def test_one_checkable_action_with_F11_toggles_it(qtbot, shown):
     action.trigger()
     assert not presenter_active()
     assert QApplication.instance().font().pointSizeF() == pytest.approx(size)
+
+
+def test_the_presenter_map_survives_a_new_check(qtbot, user, window):
+    bar = window.heatmap._bar
+    apply_presenter(window, True)
+    try:
+        assert bar.colorMap().name == "inferno"
+        user.run_check()
+        assert bar.colorMap().name == "inferno"  # redrawing the report keeps presenter colours
+    finally:
+        apply_presenter(window, False)
+    user.run_check()
+    assert bar.colorMap().name == "viridis"
