@@ -52,7 +52,8 @@ class Diagnosis:
 
     factor: a / n for "scale" and "sign" (of the data part when regularization is on), else None.
     layer: the layer where a "propagated" error enters backprop. indices: the rows or columns
-    that hold the errors for "rows" and "columns".
+    that hold the errors for "rows" and "columns". shared: one sentence for every block with the
+    same cause (a report's summary says it once instead of each block's message).
     """
 
     block: str
@@ -61,6 +62,12 @@ class Diagnosis:
     factor: float | None = None
     layer: int | None = None
     indices: tuple[int, ...] = ()
+    shared: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """What a report's summary says for this block: the shared sentence, else the message."""
+        return self.shared or self.message
 
     @property
     def is_bug(self) -> bool:
@@ -430,12 +437,13 @@ def _read_layers(context: _Context, found: dict[str, Diagnosis | None]) -> dict[
         later = (f", while layer {L} shows no bug" if entry + 1 == L
                  else f", while layers {entry + 1} to {L} show no bug")
     factor = "" if common is None else f", each {common:.2f}× the numeric gradient"
+    cause = f"the error enters backprop at layer {entry} and propagates backwards; suspect {suspects}"
+    shared = f"Every block of {layers} is wrong ({listed}{factor}){later}: {cause}"
     return {
         n: Diagnosis(
             n, "propagated",
-            f"{_grad(n)} is wrong like every block of {layers} ({listed}{factor}){later}: the error "
-            f"enters backprop at layer {entry} and propagates backwards; suspect {suspects}",
-            layer=entry,
+            f"{_grad(n)} is wrong like every block of {layers} ({listed}{factor}){later}: {cause}",
+            layer=entry, shared=shared,
         )
         for n in bugs
     }

@@ -184,11 +184,15 @@ class CheckReport:
         failing = self.failing_blocks()
         if failing:
             lines.append(f"failing blocks: {', '.join(failing)}")
-        for b in self.blocks.values():
-            if b.diagnosis is not None:
-                lines.append(b.diagnosis.message)
+        lines += self.diagnosis_sentences()
         lines.extend(self.warnings)
         return lines
+
+    def diagnosis_sentences(self) -> list[str]:
+        """Each distinct diagnosis sentence once, in block order (a propagated error is one)."""
+        sentences = [getattr(b.diagnosis, "sentence", None) for b in self.blocks.values()
+                     if b.diagnosis is not None]
+        return list(dict.fromkeys(s for s in sentences if s))
 
     # -- export --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

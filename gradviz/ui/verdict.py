@@ -56,7 +56,7 @@ class Verdict:
 
     def without_diagnoses(self, report: CheckReport) -> Verdict:
         """The same verdict minus the diagnoses: while a bug is sealed the class must find it."""
-        diagnoses = {b.diagnosis.message for b in report.blocks.values() if b.diagnosis is not None}
+        diagnoses = set(report.diagnosis_sentences())
         return Verdict(self.status, [s for s in self.sentences if s not in diagnoses])
 
 

@@ -84,6 +84,16 @@ def test_act_deriv_propagates_from_its_layer(activation, layer):
     assert report.blocks["W3"].diagnosis is None
 
 
+def test_a_propagated_error_is_one_sentence_in_the_summary():
+    _, _, report = check(("act_deriv", 2), hidden=(4, 4))
+    summary = report.summary()
+    propagated = [line for line in summary if "propagates backwards" in line]
+    assert propagated == [report.blocks["W1"].diagnosis.shared]
+    assert propagated[0].startswith("Every block of layers 1 to 2 is wrong (dW1, db1, dW2, db2)")
+    _, _, scaled = check(("dW_x2", 2), hidden=(4, 4))
+    assert scaled.blocks["W2"].diagnosis.message in scaled.summary()
+
+
 def test_act_deriv_at_the_output_layer_names_the_loss_gradient_too():
     _, _, report = check(("act_deriv", 2), hidden=(3,), loss="bce")
     assert kinds(report) == dict.fromkeys(["W1", "b1", "W2", "b2"], "propagated")
@@ -325,6 +335,6 @@ def test_diagnosis_objects_serialize_and_appear_in_the_summary():
     assert isinstance(d, Diagnosis)
     assert d.kind in DIAGNOSIS_KINDS
     assert d.to_dict() == {"block": "b2", "kind": "scale", "message": d.message, "factor": d.factor,
-                           "layer": None, "indices": []}
+                           "layer": None, "indices": [], "shared": None}
     assert d.message in report.summary()
     json.dumps(report.to_dict())
