@@ -71,6 +71,7 @@ class VerdictLabel(QLabel):
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         self.setMargin(4)
+        self.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.status: str | None = None
         self.show_message("Press Run check to compare backprop's dθ with the numeric dθ_approx.")
 
@@ -127,7 +128,8 @@ class VerdictArea(QScrollArea):
         self._fit()
 
     def _fit(self) -> None:
-        width = self.viewport().width() or self.width()
+        # wrap as if the scroll bar were showing: the text then fits whether or not it shows
+        width = max(self.width() - self.verticalScrollBar().sizeHint().width(), 1)
         most = self.max_lines * self.label.fontMetrics().lineSpacing() + 2 * self.label.margin()
         height = min(self.label.heightForWidth(width), most)
         if height > 0 and height != self.height():
