@@ -44,7 +44,7 @@ class CheckError(Exception):
     """A RuntimeError raised by the check, passed on as an ordinary error."""
 
 
-class _Worker(GeneratorWorker):
+class ClosingWorker(GeneratorWorker):
     """A GeneratorWorker that closes its generator when it stops (so an aborted check restores
     the parameters in its own thread) and says when it is done."""
 
@@ -78,7 +78,7 @@ class CheckRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._worker: _Worker | None = None
+        self._worker: ClosingWorker | None = None
         self._pending: list[CheckProgress] = []
         self._t0 = 0.0
         self._timer = QTimer(self)
@@ -98,7 +98,7 @@ class CheckRunner(QObject):
 
     def _run(self, function, net, X, y, kwargs: dict[str, Any]) -> None:
         self.cancel(wait=True)
-        worker = _Worker(function, net, X, y, dict(kwargs))
+        worker = ClosingWorker(function, net, X, y, dict(kwargs))
         worker.yielded.connect(lambda item, w=worker: self._on_yielded(w, item))
         worker.returned.connect(lambda report, w=worker: self._on_returned(w, report))
         worker.errored.connect(lambda exc, w=worker: self._on_errored(w, exc))
@@ -119,7 +119,7 @@ class CheckRunner(QObject):
             self.cancelled.emit()
 
     # -- worker signals (queued to the GUI thread) ---------------------------------------------
-    def _on_yielded(self, worker: _Worker, item) -> None:
+    def _on_yielded(self, worker: ClosingWorker, item) -> None:
         if worker is not self._worker:
             return
         if isinstance(item, CheckProgress):
@@ -127,7 +127,7 @@ class CheckRunner(QObject):
         else:
             self.started_check.emit(item)
 
-    def _on_returned(self, worker: _Worker, result) -> None:
+    def _on_returned(self, worker: ClosingWorker, result) -> None:
         if worker is self._worker:
             self._flush()
             self._stop(worker)
@@ -136,17 +136,17 @@ class CheckRunner(QObject):
             else:
                 self.finished_check.emit(*result)
 
-    def _on_errored(self, worker: _Worker, exc: BaseException) -> None:
+    def _on_errored(self, worker: ClosingWorker, exc: BaseException) -> None:
         if worker is self._worker:
             self._stop(worker)
             self.failed.emit(str(exc) or type(exc).__name__)
 
-    def _on_finished(self, worker: _Worker) -> None:
+    def _on_finished(self, worker: ClosingWorker) -> None:
         if worker is self._worker:  # neither returned nor errored: it was aborted
             self._stop(worker)
             self.cancelled.emit()
 
-    def _stop(self, worker: _Worker) -> None:
+    def _stop(self, worker: ClosingWorker) -> None:
         if worker is self._worker:
             self._worker = None
             self._pending = []

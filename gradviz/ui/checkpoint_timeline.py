@@ -8,7 +8,6 @@ training: on the plot it is a point that jumps above the 1e-5 line.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,12 +25,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt.utils import GeneratorWorker
 
 from gradviz.core.checkpoints import Checkpoint, iter_check_during_training
 from gradviz.core.report import GREAT, OK, WORRY
 from gradviz.core.training import Trainer
+from gradviz.ui.check_worker import ClosingWorker
 from gradviz.ui.explanation_panel import STATUS_COLOURS
+from gradviz.ui.theme import style_plot
 
 DEFAULT_ITERATIONS = (0, 100, 500)
 PROGRESS_STEPS = 50  # training steps between progress reports (and chances to cancel)
@@ -62,21 +62,6 @@ class CheckpointRun:
     X_check: Any = None
     y_check: Any = None
     check_options: dict[str, Any] = field(default_factory=dict)
-
-
-class _Worker(GeneratorWorker):
-    """A GeneratorWorker that closes its generator and sets ``done`` when it stops."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.done = threading.Event()
-
-    def work(self):
-        try:
-            return super().work()
-        finally:
-            self._gen.close()
-            self.done.set()
 
 
 def _checkpoints(trainer: Trainer, at: list[int], X, y, options: dict[str, Any]):
@@ -110,7 +95,7 @@ class CheckpointTimeline(QWidget):
         super().__init__(parent)
         self.setObjectName("checkpointTimeline")
         self._source: Callable[[], CheckpointRun] | None = None
-        self._worker: _Worker | None = None
+        self._worker: ClosingWorker | None = None
         self._checkpoints: list[Checkpoint] = []
 
         self.iterations_edit = QLineEdit(", ".join(map(str, DEFAULT_ITERATIONS)),
@@ -205,7 +190,8 @@ class CheckpointTimeline(QWidget):
         self.cancel(wait=True)
         self._checkpoints = []
         self._redraw()
-        worker = _Worker(_checkpoints, job.trainer, at, job.X_check, job.y_check, dict(job.check_options))
+        worker = ClosingWorker(_checkpoints, job.trainer, at, job.X_check, job.y_check,
+                               dict(job.check_options))
         # bound methods: Qt drops the connections if the timeline is deleted first
         worker.yielded.connect(self._on_checkpoint)
         worker.returned.connect(self._on_done)
@@ -267,7 +253,7 @@ class CheckpointTimeline(QWidget):
         if self._current():  # neither returned nor errored: cancelled
             self._stop(self._worker, "Cancelled.")
 
-    def _stop(self, worker: _Worker, message: str) -> None:
+    def _stop(self, worker: ClosingWorker, message: str) -> None:
         if worker is not self._worker:
             return
         self._worker = None
@@ -351,11 +337,7 @@ class CheckpointTimeline(QWidget):
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
-        text = self._text_colour()
-        self.plot.setBackground(self.palette().color(QPalette.ColorRole.Base))
-        for name in ("left", "bottom"):
-            self.plot.getAxis(name).setPen(text)
-            self.plot.getAxis(name).setTextPen(text)
+        text = style_plot(self.plot, self.palette())
         self._line.setPen(pg.mkPen(text, width=2))
         self._selected.setPen(pg.mkPen(text, width=2))
         faint = pg.mkPen(text, width=1, style=Qt.PenStyle.DashLine)

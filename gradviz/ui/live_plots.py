@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gradviz.core.training import StepRecord
 from gradviz.ui.ring_buffer import RingBuffer
+from gradviz.ui.theme import is_dark
 
 REDRAW_MS = 33
 #: the largest share of the time the plots may spend drawing
@@ -37,11 +38,6 @@ REFERENCE_RATIO = 1e-3
 # Okabe-Ito colours (colour-blind safe): a darker set for light backgrounds, a lighter one for dark
 _LIGHT_CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 _DARK_CYCLE = ("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#D55E00", "#FFFFFF")
-
-
-def is_dark(palette: QPalette) -> bool:
-    """Whether the palette draws light text on a dark background."""
-    return palette.color(QPalette.ColorRole.Base).lightness() < 128
 
 
 def curve_colors(palette: QPalette) -> tuple[str, ...]:
@@ -108,12 +104,12 @@ class LivePlots(QWidget):
         self._no_accuracy.setVisible(False)
         self.accuracyPlot.addItem(self._no_accuracy, ignoreBounds=True)
 
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)  # horizontal in a wide, low dock
         for plot in (self.lossPlot, self.accuracyPlot, self.updateRatioPlot):
-            splitter.addWidget(plot)
+            self.splitter.addWidget(plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
 
         self._loss = RingBuffer(LOSS_CAPACITY, 3)  # iteration, J, smoothed J
         self._epochs = RingBuffer(EPOCH_CAPACITY, 3)  # epoch, train acc, dev acc

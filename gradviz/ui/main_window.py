@@ -36,6 +36,7 @@ from gradviz.ui.training_panel import TrainingPanel
 from gradviz.ui.verdict import Verdict, VerdictArea, VerdictLabel
 
 PARAMS_MS = 250  # the schematic follows training at most this often
+PLOTS_HEIGHT = 250  # px for the live plots dock when training starts
 
 
 def _scrolled(widget: QWidget, horizontal: bool = False) -> QScrollArea:
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.check_dock = self._dock("Check", _scrolled(self.check_panel), right)
         self.training_dock = self._dock("Training", _scrolled(self.training_panel, horizontal=True), right)
         self.inspector_dock = self._dock("Inspector", _scrolled(self.inspector), right)
+        self.plots_dock = self._plots_dock()
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.check_dock, self.training_dock)
         self.check_dock.raise_()
@@ -118,6 +120,23 @@ class MainWindow(QMainWindow):
         self.classroom = install_classroom(self)
         self.resize(1280, 800)
         self._restore_layout()
+
+    def _plots_dock(self) -> QDockWidget:
+        """The live plots, side by side under the heatmap; shown when training starts."""
+        plots = self.training_panel.plots
+        plots.splitter.setOrientation(Qt.Orientation.Horizontal)
+        dock = QDockWidget("Live plots", self, objectName="plotsDock")
+        dock.setWidget(plots)
+        self.training_panel.layout().addStretch(1)  # the controls keep to the top of their tab
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.files.view_menu.addAction(dock.toggleViewAction())
+        dock.hide()
+        return dock
+
+    def _show_plots(self) -> None:
+        if not self.plots_dock.isVisible():
+            self.plots_dock.show()
+            self.resizeDocks([self.plots_dock], [PLOTS_HEIGHT], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
@@ -146,6 +165,7 @@ class MainWindow(QMainWindow):
         training.check_now_requested.connect(self.run_check)
         training.training_step.connect(lambda _record: self._params_timer.start())
         training.training_reset.connect(self._show_params)
+        training.running_changed.connect(lambda running: running and self._show_plots())
         self.builder.spec_changed.connect(self._on_builder_spec)
         self.builder.data_changed.connect(self._on_builder_data)
 

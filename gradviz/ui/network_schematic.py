@@ -12,7 +12,7 @@ from PySide6.QtGui import QColor, QPalette, QTextOption
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.spec import NetworkSpec
-from gradviz.ui.live_plots import is_dark
+from gradviz.ui.theme import is_dark
 
 #: widest layer (input included) drawn neuron by neuron
 MAX_NEURONS = 32

@@ -19,6 +19,7 @@ from superqt.utils import create_worker
 
 from gradviz.core.network import Network
 from gradviz.core.sweep import Sweep, epsilon_sweep
+from gradviz.ui.theme import style_plot
 
 #: colour per dtype (Okabe–Ito: colour-blind safe, visible on light and dark backgrounds)
 DTYPE_COLOURS = {"float64": "#0072B2", "float32": "#E69F00", "float16": "#009E73"}
@@ -287,12 +288,7 @@ class SweepView(QWidget):
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
-        text = self._text_colour()
-        self.plot.setBackground(self.palette().color(QPalette.ColorRole.Base))
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(text)
-            axis.setTextPen(text)
+        text = style_plot(self.plot, self.palette())
         self.legend.setLabelTextColor(text)
         self.legend.setBrush(self.palette().color(QPalette.ColorRole.Base))
         self.legend.setPen(text)

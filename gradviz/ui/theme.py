@@ -40,7 +40,20 @@ def system_is_dark() -> bool:
 
 
 def is_dark(palette: QPalette) -> bool:
+    """Whether the palette draws light text on a dark background."""
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def style_plot(plot, palette: QPalette) -> QColor:
+    """Give a pyqtgraph PlotWidget the palette's background and text colour on its left and
+    bottom axes; returns the text colour for the caller's own items."""
+    text = palette.color(QPalette.ColorRole.WindowText)
+    plot.setBackground(palette.color(QPalette.ColorRole.Base))
+    for side in ("left", "bottom"):
+        axis = plot.getAxis(side)
+        axis.setPen(text)
+        axis.setTextPen(text)
+    return text
 
 
 def apply_theme(theme: str) -> None:

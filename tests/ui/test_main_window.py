@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -154,3 +155,14 @@ def test_main_opens_the_window_on_the_demo_and_returns_when_it_closes(qtbot):
     assert main([]) == 0
     assert len(opened) == 1
     assert opened[0].problem.net.spec.sizes == [2, 16, 3]
+
+
+def test_live_plots_dock_opens_when_training_starts(qtbot, window):
+    dock = window.findChild(QDockWidget, "plotsDock")
+    assert dock.widget() is window.training_panel.plots
+    assert not dock.isVisible()
+    window.show()
+    window.training_panel.play(max_steps=3)
+    qtbot.waitUntil(dock.isVisible)
+    qtbot.waitUntil(lambda: not window.training_panel.is_running())
+    assert window.findChild(QWidget, "lossPlot").isVisible()
