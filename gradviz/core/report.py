@@ -45,11 +45,14 @@ def status_of(difference: float) -> str:
 
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
-    """|a − n| / max(|a|, |n|), 0 where both are 0, NaN where n is NaN (unchecked)."""
+    """|a − n| / max(|a|, |n|), 0 where both are 0 (or the same infinity), 1 where only one is
+    infinite, NaN where n is NaN (unchecked)."""
     scale = np.maximum(np.abs(analytic), np.abs(numeric))
     with np.errstate(divide="ignore", invalid="ignore"):
         rel = np.abs(analytic - numeric) / scale
     rel[scale == 0] = 0.0
+    infinite = np.isinf(analytic) | np.isinf(numeric)
+    rel[infinite] = np.where(analytic == numeric, 0.0, 1.0)[infinite]
     rel[np.isnan(numeric)] = np.nan
     return rel
 
@@ -163,7 +166,11 @@ class CheckReport:
         flat = np.concatenate(flats)
         rel = np.concatenate([b.rel_error.flat[f] for b, f in zip(self.blocks.values(), flats, strict=True)])
         abs_ = np.concatenate([b.abs_error.flat[f] for b, f in zip(self.blocks.values(), flats, strict=True)])
-        order = np.lexsort((-abs_, -np.nan_to_num(rel, nan=np.inf)))[:n]  # stable: block, then flat order
+        key = -np.nan_to_num(rel, nan=np.inf)
+        keep = np.arange(len(key))
+        if 0 < n < len(key):  # sort only the candidates: ties with the n-th largest and above
+            keep = np.flatnonzero(key <= np.partition(key, n - 1)[n - 1])
+        order = keep[np.lexsort((-abs_[keep], key[keep]))][:n]  # stable: block, then flat order
         return [self.component(names[which[i]], int(flat[i])) for i in order]
 
     def component(self, block: str, flat_index: int) -> Component:

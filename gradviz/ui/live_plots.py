@@ -93,8 +93,8 @@ class LivePlots(QWidget):
         self.smooth_curve = self.lossPlot.plot(name="smoothed")
         self.train_acc_curve = self.accuracyPlot.plot(name="train", symbol="o", symbolSize=5)
         self.dev_acc_curve = self.accuracyPlot.plot(name="dev", symbol="s", symbolSize=5)
-        for curve in (self.loss_curve, self.smooth_curve):
-            curve.setDownsampling(auto=True, method="peak")
+        for curve in (self.loss_curve, self.smooth_curve, self.train_acc_curve, self.dev_acc_curve):
+            curve.setDownsampling(auto=True, method="peak")  # about one point per pixel
         # a data item rather than an InfiniteLine, so that the legend explains it
         self.reference_line = self.updateRatioPlot.plot(name="1e-3 target")
         self.updateRatioPlot.getPlotItem().legend.setColumnCount(3)
@@ -162,6 +162,8 @@ class LivePlots(QWidget):
         self.ratio_curves = {
             name: self.updateRatioPlot.plot(name=_legend_name(name)) for name in self._blocks
         }
+        for curve in self.ratio_curves.values():
+            curve.setDownsampling(auto=True, method="peak")
         legend.addItem(self.reference_line, self.reference_line.name())
         self._ratios = RingBuffer(LOSS_CAPACITY, 1 + len(self._blocks))
         self._no_accuracy.setVisible(not accuracy)
@@ -313,15 +315,15 @@ class LivePlots(QWidget):
         raw = QColor(colors[0])
         raw.setAlpha(110)
         self.loss_curve.setPen(pg.mkPen(raw, width=1))
-        self.smooth_curve.setPen(pg.mkPen(colors[1], width=2.5))
+        self.smooth_curve.setPen(pg.mkPen(colors[1], width=2))  # thicker pens draw far slower
         for curve, color in ((self.train_acc_curve, colors[0]), (self.dev_acc_curve, colors[1])):
-            curve.setPen(pg.mkPen(color, width=2))
+            curve.setPen(pg.mkPen(color, width=1))
             curve.setSymbolPen(pg.mkPen(color))
             curve.setSymbolBrush(pg.mkBrush(color))
         for name, curve in self.ratio_curves.items():
             color = colors[(_block_layer(name) - 1) % len(colors)]
             dashed = name.startswith("b")
-            curve.setPen(pg.mkPen(color, width=1.5 if dashed else 2,
+            curve.setPen(pg.mkPen(color, width=1,
                                   style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
 
 

@@ -179,3 +179,22 @@ def test_csv_columns_and_rows(tmp_path):
     assert row[6] == "1"
     assert by_key[("b1", "1,0")][6] == "0"
     assert float(by_key[("W2", "0,2")][3]) == 1.0 + 1e-9  # full precision
+
+
+def test_relative_error_at_infinities():
+    a = np.array([1.0, np.inf, np.inf, 0.0, 2.0])
+    n = np.array([np.inf, np.inf, -np.inf, 0.0, np.nan])
+    np.testing.assert_array_equal(relative_error(a, n)[:4], [1.0, 0.0, 1.0, 0.0])
+    assert np.isnan(relative_error(a, n)[4])  # unchecked
+
+
+def test_worst_picks_the_same_components_as_a_full_sort(rng):
+    a = rng.standard_normal((40, 30))
+    n = a * rng.choice([1.0, 1.0, 2.0, 0.5], size=a.shape)
+    n[rng.random(a.shape) < 0.1] = np.nan
+    report = CheckReport({"W1": BlockResult("W1", a, n, np.zeros(a.shape, bool))})
+    b = report.blocks["W1"]
+    flat = np.flatnonzero(b.checked)
+    order = flat[np.lexsort((-b.abs_error.flat[flat], -b.rel_error.flat[flat]))][:7]
+    expected = [tuple(int(i) for i in np.unravel_index(f, a.shape)) for f in order]
+    assert [c.index for c in report.worst(7)] == expected
