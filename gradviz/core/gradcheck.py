@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -157,6 +158,7 @@ def iter_gradient_check(
     loss_scale: float = 1.0,
     seed: int = 0,
     engine: str = "auto",
+    threads: int | None = None,
 ) -> Generator[CheckProgress, None, CheckReport]:
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
     _validate_epsilon(epsilon)
@@ -195,7 +197,8 @@ def iter_gradient_check(
         numeric = {k: np.full(shapes[k], np.nan) for k in plan}
         kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
         total, done = sum(len(f) for f in plan.values()), 0
-        chunker = _reference_chunks if used_engine == "reference" else fast_numeric
+        fast = partial(fast_numeric, workers=threads)
+        chunker = _reference_chunks if used_engine == "reference" else fast
         for name, flat in plan.items():
             with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
                 for lo, hi, values, crossed in chunks:
@@ -251,6 +254,7 @@ def gradient_check(
     loss_scale: float = 1.0,
     seed: int = 0,
     engine: str = "auto",
+    threads: int | None = None,
 ) -> CheckReport:
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
@@ -262,11 +266,13 @@ def gradient_check(
     sample: components per block (seeded by ``seed``); the rest are NaN (unchecked).
     engine: auto (the fast engine whenever it can serve the check, else the reference loop with
     the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
+    threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
     The model's parameters are unchanged afterwards, bit for bit, even on error.
     """
     run = iter_gradient_check(
         model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,
         blocks=blocks, sample=sample, loss_scale=loss_scale, seed=seed, engine=engine,
+        threads=threads,
     )
     while True:
         try:

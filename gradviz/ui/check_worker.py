@@ -15,6 +15,7 @@ from gradviz.core.quickcheck import QuickCheckReport, quick_check
 from gradviz.ui.verdict import Verdict
 
 UPDATE_MS = 50
+THREADS = 1
 
 
 def _check(net, X, y, kwargs: dict[str, Any]):
@@ -25,7 +26,8 @@ def _check(net, X, y, kwargs: dict[str, Any]):
                                    terms=kwargs.get("terms", "all"), loss_scale=1.0,
                                    seed=kwargs.get("seed", 0))
         yield objective.analytic
-        report = yield from iter_gradient_check(net, X, y, **kwargs)
+        # one engine thread: the other core stays with the window, which must keep responding
+        report = yield from iter_gradient_check(net, X, y, threads=THREADS, **kwargs)
         return report, Verdict.of(report)
     except RuntimeError as exc:  # superqt takes a RuntimeError for a deleted worker and goes quiet
         raise CheckError(str(exc) or type(exc).__name__) from exc

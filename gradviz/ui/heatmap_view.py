@@ -11,7 +11,8 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
@@ -33,6 +34,7 @@ REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
 RATIO_LEVELS = (0.0, 2.0)
 RATIO_TICKS = [(0.0, "≤ 0"), (0.5, "0.5"), (1.0, "1"), (1.5, "1.5"), (2.0, "≥ 2")]
 SMALL_AXIS = 24  # blocks with at most this many rows/cols label every index
+PAINT_MS = 150  # while a check runs, blocks are repainted at most this often
 MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst cell of each group
 SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
 
@@ -94,6 +96,9 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._shown: dict[str, np.ndarray] = {}  # what each image displays
         self._plots: dict[str, tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]] = {}
+        self._unpainted: set[str] = set()  # blocks with progress not drawn yet
+        self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
+        self._paint_timer.timeout.connect(self._paint_progress)
         self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
                                     width=16, colorMapMenu=False, label="")
         self.scene().sigMouseMoved.connect(self._on_move)
@@ -149,6 +154,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
     # -- data ----------------------------------------------------------------------------------
     def begin(self, analytic: dict[str, np.ndarray]) -> None:
         """A new check: dθ known for every block, nothing checked yet."""
+        self._paint_timer.stop()
+        self._unpainted.clear()
         shapes = {k: np.shape(v) for k, v in analytic.items()}
         if shapes != self.shapes():
             self.set_shapes(shapes)
@@ -178,12 +185,21 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                 with np.errstate(divide="ignore"):
                     self._shown[chunk.block].flat[chunk.flat] = np.clip(np.log10(rel), *REL_LEVELS)
         self._stale |= changed
+        self._unpainted |= changed
+        if not self._paint_timer.isActive():  # repaint at most every PAINT_MS while a check runs
+            self._paint_timer.start()
+
+    def _paint_progress(self) -> None:
+        names = {n for n in self._unpainted & set(self._plots) if shiboken6.isValid(self._plots[n][1])}
+        self._unpainted = set()
         if self._mode == "rel":
-            self._paint(changed, REL_LEVELS)
+            self._paint(names, REL_LEVELS)
         else:
-            self._redraw(changed)
+            self._redraw(names)
 
     def show_report(self, report: CheckReport) -> None:
+        self._paint_timer.stop()
+        self._unpainted.clear()
         shapes = {k: b.analytic.shape for k, b in report.blocks.items()}
         if shapes != self.shapes():
             self.set_shapes(shapes)
