@@ -52,7 +52,6 @@ class TrainingThread(QThread):
         try:
             for record in steps:
                 self._records.append(record)
-                time.sleep(0)  # hand the GIL to the GUI thread if it is waiting
                 now = time.monotonic()
                 if now - last >= UPDATE_S:
                     last = now
