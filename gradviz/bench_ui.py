@@ -1,8 +1,11 @@
-"""How much the live plots slow training: ``python -m gradviz.bench_ui``.
+"""How much the live plots slow training, and how long the window's event loop stalls while a
+check or training runs: ``python -m gradviz.bench_ui``.
 
 Trains the same network for the same number of steps in the TrainingPanel with its plots hidden
 and shown (off screen). Each round times both, in alternating order, and gives one ratio
 shown / hidden; the median ratio over the rounds is robust to other load on the machine.
+Then, in the main window, a 5 ms timer measures the longest gap between its ticks while the
+largest preset is checked and while the demo preset trains.
 """
 
 from __future__ import annotations
@@ -31,6 +34,63 @@ def _run(panel, app, steps: int) -> float:
     if panel.trainer.iteration != steps:
         raise RuntimeError(f"trained {panel.trainer.iteration} steps instead of {steps}")
     return elapsed
+
+
+def _stalls(start, finished, seconds: float | None = None) -> tuple[float, float]:
+    """(longest, 99th percentile) gap in ms between 5 ms timer ticks while ``start()`` runs
+    until ``finished`` fires (or ``seconds`` pass)."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    loop = QEventLoop()
+    finished.connect(loop.quit)
+    if seconds is not None:
+        QTimer.singleShot(int(seconds * 1000), loop.quit)
+    timer.start(5)
+    last[0] = time.perf_counter()
+    start()
+    loop.exec()
+    timer.stop()
+    finished.disconnect(loop.quit)
+    gaps.sort()
+    return 1000 * gaps[-1], 1000 * gaps[int(0.99 * (len(gaps) - 1))]
+
+
+def responsiveness(app) -> None:
+    """Print the event loop's longest stalls in the main window during a check and training."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from gradviz.resources import presets_dir
+    from gradviz.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.load_session(presets_dir() / "large-784.gradviz.json")
+    app.processEvents()
+    worst, p99 = _stalls(window.run_check, window.check_finished)
+    print(f"  event loop during a full check of large-784 (235,146 components): "
+          f"longest stall {worst:.0f} ms, 99th percentile {p99:.0f} ms")
+    window.load_session(presets_dir() / "spiral-tanh.gradviz.json")
+    app.processEvents()
+    panel = window.training_panel
+    worst, p99 = _stalls(panel.play, panel.training_stopped, seconds=4.0)
+    panel.pause()
+    print(f"  event loop during 4 s of training spiral-tanh with live plots: "
+          f"longest stall {worst:.0f} ms, 99th percentile {p99:.0f} ms")
+    window.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  ratio shown / hidden per round: {', '.join(f'{r:.3f}' for r in ratios)}")
     print(f"  median ratio {ratio:.3f}: the live plots slow training by {(ratio - 1) * 100:+.1f}% "
           f"(target <= +10%)")
+    responsiveness(app)
     return 0
 
 
