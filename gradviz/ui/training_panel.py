@@ -274,8 +274,8 @@ class TrainingPanel(QWidget):
         problem = self._problem
         self._trainer = None
         self.plots.clear()
-        self._update_status(None)
         if problem is None:
+            self._update_status(None)
             self._sync_buttons()
             return
         settings = self.training_settings()
@@ -292,6 +292,7 @@ class TrainingPanel(QWidget):
         else:
             self._show_message("")
             self.plots.set_blocks(list(problem.net.params), accuracy=problem.net.spec.loss != "mse")
+        self._update_status(None)  # "not trained yet" once there is a trainer
         self._sync_buttons()
 
     def _on_train_clicked(self, checked: bool) -> None:

@@ -174,3 +174,9 @@ def test_close_stops_training(qtbot, panel):
     thread = panel._runner._thread
     panel.close()
     assert thread.isFinished()
+
+
+def test_status_says_not_trained_yet_before_the_first_step(panel):
+    assert panel.trainingStatus.text() == "not trained yet"
+    panel.set_problem(None, TrainingSettings("sgd", 0.5, 16))
+    assert panel.trainingStatus.text() == "nothing to train"
