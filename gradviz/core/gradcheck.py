@@ -166,7 +166,9 @@ def iter_gradient_check(
     _one_of("dropout", dropout, DROPOUT_MODES)
     _one_of("terms", terms, TERMS)
     _one_of("engine", engine, ENGINES)
-    if not (isinstance(loss_scale, int | float) and math.isfinite(loss_scale) and loss_scale > 0):
+    if isinstance(loss_scale, bool) or not (
+        isinstance(loss_scale, int | float) and math.isfinite(loss_scale) and loss_scale > 0
+    ):
         raise ValueError(f"loss_scale must be a finite number > 0; got {loss_scale!r}")
     if method == "complex":
         if not isinstance(model, Network):
