@@ -17,6 +17,15 @@ from gradviz.core.network import Network, validate_data
 from gradviz.core.spec import NetworkSpec
 from gradviz.core.training import Trainer
 
+__all__ = [
+    "SanityResult",
+    "expected_initial_loss",
+    "initial_loss_check",
+    "overfit_check",
+    "regularization_check",
+    "run_sanity_checks",
+]
+
 INITIAL_LOSS_TOLERANCE = 0.10  # relative
 OVERFIT_THRESHOLD = 0.05
 

@@ -50,3 +50,13 @@ def test_the_scan_sees_imports(tmp_path):
     sample.write_text("import numpy\nfrom PySide6.QtCore import QObject\nimport pyqtgraph as pg\n",
                       encoding="utf-8")
     assert imported_roots(sample) == {"numpy", "PySide6", "pyqtgraph"}
+
+
+def test_public_modules_and_names_are_reachable_from_the_package():
+    import gradviz
+    import gradviz.sanity
+
+    assert gradviz.sanity.run_sanity_checks is gradviz.run_sanity_checks
+    for name in ("Trainer", "diagnose", "epsilon_sweep", "check_during_training", "quick_check",
+                 "gradient_check", "numeric_derivative", "params_to_vector", "BUG_KINDS"):
+        assert hasattr(gradviz, name), name
