@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from enum import StrEnum
+from numbers import Real
 
 
 class BiasVariance(StrEnum):
@@ -56,11 +57,11 @@ def diagnose(
     """
     errors = {"train_error": train_error, "dev_error": dev_error, "bayes_error": bayes_error}
     for name, value in errors.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if isinstance(value, bool) or not isinstance(value, Real) or math.isnan(value):
             raise ValueError(f"{name} must be a number; got {value!r}")
         if value < 0:
             raise ValueError(f"{name} must be >= 0 (an error rate); got {value!r}")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not (0 < threshold < 1):
+    if isinstance(threshold, bool) or not isinstance(threshold, Real) or not (0 < threshold < 1):
         raise ValueError(f"threshold must be a fraction in (0, 1); got {threshold!r}")
     if percent is None:
         percent = any(value >= 1 for value in errors.values())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral
 
 BUG_KINDS: dict[str, str] = {
     "dW_x2": "dW of the layer is doubled",
@@ -41,7 +42,7 @@ def validate_bug(kind: str, layer: int, n_layers: int, *, square: bool) -> None:
     """Raise ValueError unless ``kind`` is in BUG_KINDS and ``layer`` is in 1..n_layers."""
     if kind not in BUG_KINDS:
         raise ValueError(f"bug kind must be one of {', '.join(BUG_KINDS)}; got {kind!r}")
-    if isinstance(layer, bool) or not isinstance(layer, int) or not 1 <= layer <= n_layers:
+    if isinstance(layer, bool) or not isinstance(layer, Integral) or not 1 <= layer <= n_layers:
         raise ValueError(f"bug layer must be between 1 and {n_layers}; got {layer!r}")
     if kind == "dW_transposed" and not square:
         raise ValueError(f"dW_transposed needs a square W{layer} (as many units as inputs)")

@@ -10,6 +10,7 @@ import csv
 import math
 import zipfile
 from dataclasses import dataclass
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
@@ -63,26 +64,26 @@ def make_dataset(
     """
     if name not in DATASETS:
         raise ValueError(f"name must be one of {', '.join(DATASETS)}; got {name!r}")
-    if isinstance(m, bool) or not isinstance(m, int) or m < 1:
+    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
         raise ValueError(f"m must be a whole number >= 1; got {m!r}")
     k = DEFAULT_CLASSES[name] if n_classes is None else n_classes
-    if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+    if isinstance(k, bool) or not isinstance(k, Integral) or k < 2:
         raise ValueError(f"n_classes must be a whole number >= 2; got {k!r}")
     if name in ("circles", "moons", "xor") and k != 2:
         raise ValueError(f"{name!r} has exactly 2 classes; got n_classes={k}")
     if m < k:
         raise ValueError(f"m must be at least n_classes ({k}) so every class has an example; got {m}")
-    if isinstance(input_dim, bool) or not isinstance(input_dim, int) or input_dim < 1:
+    if isinstance(input_dim, bool) or not isinstance(input_dim, Integral) or input_dim < 1:
         raise ValueError(f"input_dim must be a whole number >= 1; got {input_dim!r}")
     if name != "blobs" and input_dim != 2:
         raise ValueError(f"{name!r} is 2-D: input_dim must be 2 (only 'blobs' takes other sizes); "
                          f"got {input_dim}")
     noise = DEFAULT_NOISE[name] if noise is None else noise
-    if isinstance(noise, bool) or not isinstance(noise, int | float) or not (
+    if isinstance(noise, bool) or not isinstance(noise, Real) or not (
         math.isfinite(noise) and noise >= 0
     ):
         raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
         raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
 
     rng = np.random.default_rng(seed)
@@ -247,7 +248,7 @@ def _check_labels(name: str, labels: np.ndarray) -> np.ndarray:
 # -- train / dev ------------------------------------------------------------------------------
 def split(dataset: Dataset, dev_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Shuffle (seeded) and split into (train, dev); dev gets round(m·dev_fraction) examples (>= 1)."""
-    if isinstance(dev_fraction, bool) or not isinstance(dev_fraction, int | float) or not (
+    if isinstance(dev_fraction, bool) or not isinstance(dev_fraction, Real) or not (
         0.0 < dev_fraction < 1.0
     ):
         raise ValueError(f"dev_fraction must be a number in (0, 1); got {dev_fraction!r}")

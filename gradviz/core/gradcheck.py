@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator, Iterable
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -49,7 +50,8 @@ def numeric_derivative(
     """
     _validate_epsilon(epsilon)
     _one_of("method", method, METHODS)
-    return float(_difference(lambda delta: f(x + delta), f(x), epsilon, method)[0])
+    epsilon = float(epsilon)
+    return float(_difference(lambda delta: f(x + delta), _first(f(x)), epsilon, method)[0])
 
 
 def _difference(value: Callable, J0: float, eps: float, method: str) -> tuple[float, list]:
@@ -80,7 +82,7 @@ def _one_of(name: str, value: object, allowed: Iterable[str]) -> None:
 
 
 def _validate_epsilon(epsilon: object) -> None:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, int | float) or not (
+    if isinstance(epsilon, bool) or not isinstance(epsilon, Real) or not (
         math.isfinite(epsilon) and epsilon > 0
     ):
         raise ValueError(f"epsilon must be a finite number > 0; got {epsilon!r}")
@@ -105,13 +107,13 @@ def select_components(
     """Flat indices to check per block: all, or ``sample`` random ones (seeded), sorted."""
     names = list(shapes)
     if blocks is not None:
-        blocks = [blocks] if isinstance(blocks, str) else list(blocks)
-        unknown = [b for b in blocks if b not in shapes]
+        if isinstance(blocks, str) or not isinstance(blocks, Iterable):
+            blocks = [blocks]
+        blocks = list(blocks)
+        unknown = [b for b in blocks if not isinstance(b, str) or b not in shapes]
         if unknown or not blocks:
             raise ValueError(f"blocks must name parameters among {', '.join(names)}; got {blocks}")
         names = [n for n in names if n in blocks]
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
-        raise ValueError(f"sample must be a whole number >= 1 (components per block); got {sample!r}")
     rng = np.random.default_rng(seed)
     plan = {}
     for name in names:
@@ -162,12 +164,22 @@ def iter_gradient_check(
 ) -> Generator[CheckProgress, None, CheckReport]:
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
     _validate_epsilon(epsilon)
+    epsilon = float(epsilon)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, Integral)
+                                or threads < 1):
+        raise ValueError(f"threads must be a whole number >= 1 or None; got {threads!r}")
+    seed, threads = int(seed), None if threads is None else int(threads)
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, Integral) or sample < 1):
+        raise ValueError(f"sample must be a whole number >= 1 (components per block); got {sample!r}")
+    sample = None if sample is None else int(sample)
     _one_of("method", method, METHODS)
     _one_of("dropout", dropout, DROPOUT_MODES)
     _one_of("terms", terms, TERMS)
     _one_of("engine", engine, ENGINES)
     if isinstance(loss_scale, bool) or not (
-        isinstance(loss_scale, int | float) and math.isfinite(loss_scale) and loss_scale > 0
+        isinstance(loss_scale, Real) and math.isfinite(loss_scale) and loss_scale > 0
     ):
         raise ValueError(f"loss_scale must be a finite number > 0; got {loss_scale!r}")
     if method == "complex":

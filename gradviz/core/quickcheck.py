@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
@@ -195,9 +196,9 @@ def quick_check(
     dropout: off or frozen (one fixed J). max_evaluations: loss evaluations per block for
     localization. The model's parameters are unchanged afterwards, bit for bit.
     """
-    if isinstance(directions, bool) or not isinstance(directions, int) or directions < 1:
+    if isinstance(directions, bool) or not isinstance(directions, Integral) or directions < 1:
         raise ValueError(f"directions must be a whole number >= 1; got {directions!r}")
-    if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, int) or max_evaluations < 0:
+    if isinstance(max_evaluations, bool) or not isinstance(max_evaluations, Integral) or max_evaluations < 0:
         raise ValueError(f"max_evaluations must be a whole number >= 0; got {max_evaluations!r}")
     _one_of("dropout", dropout, ("off", "frozen"))
     _one_of("terms", terms, TERMS)

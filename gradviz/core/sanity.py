@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from itertools import pairwise
+from numbers import Integral
 
 import numpy as np
 
@@ -135,9 +136,9 @@ def overfit_check(
     """Train (Adam, full batch) on n examples with no regularization and no dropout; ok when the
     data loss falls below ``threshold`` within ``iterations``."""
     X, y = validate_data(spec, X, y)
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+    if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"n must be a whole number of examples >= 1; got {n!r}")
-    if isinstance(iterations, bool) or not isinstance(iterations, int) or iterations < 1:
+    if isinstance(iterations, bool) or not isinstance(iterations, Integral) or iterations < 1:
         raise ValueError(f"iterations must be a whole number >= 1; got {iterations!r}")
     m = X.shape[1]
     idx = np.sort(np.random.default_rng(seed).choice(m, size=min(n, m), replace=False))

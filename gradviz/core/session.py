@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field, fields
+from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
 def _number(name: str, value: Any, *, low: float = 0.0, inclusive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ValueError(f"{name} must be a finite number; got {value!r}")
     if value < low or (value == low and not inclusive):
         raise ValueError(f"{name} must be {'>=' if inclusive else '>'} {low}; got {value!r}")
@@ -33,9 +34,15 @@ def _number(name: str, value: Any, *, low: float = 0.0, inclusive: bool = False)
 def _count(name: str, value: Any, *, allow_none: bool = False) -> int | None:
     if value is None and allow_none:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
-    return value
+    return int(value)
+
+
+def _seed(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {value!r}")
+    return int(value)
 
 
 def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
@@ -62,6 +69,7 @@ class CheckSettings:
         _choice("dropout", self.dropout, DROPOUT_MODES)
         _choice("terms", self.terms, TERMS)
         self.sample = _count("sample", self.sample, allow_none=True)
+        self.seed = _seed(self.seed)
         if self.bug is not None:
             bug = Bug.parse(self.bug)
             _choice("bug kind", bug.kind, tuple(BUG_KINDS))
@@ -89,9 +97,10 @@ class DataSettings:
     check_examples: int = 8
 
     def __post_init__(self) -> None:
-        _count("m", self.m)
-        _count("n_classes", self.n_classes, allow_none=True)
-        _count("check_examples", self.check_examples)
+        self.m = _count("m", self.m)
+        self.n_classes = _count("n_classes", self.n_classes, allow_none=True)
+        self.check_examples = _count("check_examples", self.check_examples)
+        self.seed = _seed(self.seed)
         if self.noise is not None:
             self.noise = _number("noise", self.noise, inclusive=True)
         if not 0.0 < _number("dev_fraction", self.dev_fraction, inclusive=True) < 1.0:

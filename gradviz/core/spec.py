@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
+from numbers import Integral, Real
 from typing import Any
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
@@ -22,7 +23,7 @@ def _one_of(field_name: str, value: object, allowed: tuple[str, ...]) -> None:
 
 
 def _non_negative(field_name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, Real):
         raise ValueError(f"{field_name} must be a number; got {value!r}")
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"{field_name} must be a finite number >= 0; got {value!r}")
@@ -30,9 +31,9 @@ def _non_negative(field_name: str, value: object) -> float:
 
 
 def _positive_int(field_name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
         raise ValueError(f"{field_name} must be a whole number >= 1; got {value!r}")
-    return value
+    return int(value)
 
 
 @dataclass
@@ -46,9 +47,9 @@ class LayerSpec:
     init: str | None = None
 
     def __post_init__(self) -> None:
-        _positive_int("units", self.units)
+        self.units = _positive_int("units", self.units)
         _one_of("activation", self.activation, ACTIVATIONS)
-        if isinstance(self.keep_prob, bool) or not isinstance(self.keep_prob, int | float):
+        if isinstance(self.keep_prob, bool) or not isinstance(self.keep_prob, Real):
             raise ValueError(f"keep_prob must be a number in (0, 1]; got {self.keep_prob!r}")
         if not (0.0 < self.keep_prob <= 1.0):
             raise ValueError(f"keep_prob must be in (0, 1]; got {self.keep_prob!r}")
@@ -91,7 +92,7 @@ class NetworkSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        _positive_int("input_dim", self.input_dim)
+        self.input_dim = _positive_int("input_dim", self.input_dim)
         self.layers = [
             layer if isinstance(layer, LayerSpec) else LayerSpec.from_dict(layer)
             for layer in self.layers
@@ -103,8 +104,9 @@ class NetworkSpec:
         self.l1 = _non_negative("l1", self.l1)
         _one_of("init", self.init, INITS)
         _one_of("dtype", self.dtype, DTYPES)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
             raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}")
+        self.seed = int(self.seed)
         self._check_output_layer()
 
     def _check_output_layer(self) -> None:

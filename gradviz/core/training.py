@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -83,20 +84,20 @@ class Trainer:
         self.X_dev, self.y_dev = (None, None) if X_dev is None else validate_data(net.spec, X_dev, y_dev)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
-        if isinstance(lr, bool) or not isinstance(lr, int | float) or not (math.isfinite(lr) and lr >= 0):
+        if isinstance(lr, bool) or not isinstance(lr, Real) or not (math.isfinite(lr) and lr >= 0):
             raise ValueError(f"lr must be a finite number >= 0; got {lr!r}")
         m = self.X.shape[1]
         if batch_size is not None and (
-            isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+            isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1
         ):
             raise ValueError(f"batch_size must be a whole number >= 1, or None for the full batch; "
                              f"got {batch_size!r}")
         if patience is not None:
-            if isinstance(patience, bool) or not isinstance(patience, int) or patience < 1:
+            if isinstance(patience, bool) or not isinstance(patience, Integral) or patience < 1:
                 raise ValueError(f"patience must be a whole number of epochs >= 1; got {patience!r}")
             if self.X_dev is None:
                 raise ValueError("early stopping (patience) needs dev data: give X_dev and y_dev")
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
             raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
         self.optimizer = optimizer
         self.lr = float(lr)
@@ -135,7 +136,7 @@ class Trainer:
         Ends early when training stops (``stop_reason``); once stopped it yields nothing until
         ``reset()``. The generator may be abandoned between records: the next call continues.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        if isinstance(n, bool) or not isinstance(n, Integral) or n < 0:
             raise ValueError(f"n must be a whole number of iterations >= 0; got {n!r}")
         return self._run(n)
 

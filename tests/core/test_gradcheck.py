@@ -6,6 +6,7 @@ applies), since both must keep the same contract.
 """
 
 import functools
+import json
 import math
 import sys
 
@@ -534,3 +535,15 @@ def test_complex_is_rejected_with_l1(data):
 def test_complex_is_rejected_for_float16(data):
     with pytest.raises(ValueError, match="float16"):
         gradient_check(smooth_net(dtype="float16"), *data, method="complex")
+
+
+def test_numpy_scalars_as_options_and_fields_named_on_bad_ones():
+    spec = NetworkSpec(2, [LayerSpec(3, "tanh"), LayerSpec(2, "linear")])
+    net = Network(spec)
+    X, y = np.random.default_rng(0).standard_normal((2, 4)), np.array([0, 1, 0, 1])
+    report = gradient_check(net, X, y, epsilon=np.float32(1e-4), sample=np.int64(2), seed=np.int64(1))
+    assert report.settings["epsilon"] == float(np.float32(1e-4))
+    assert json.loads(report.to_json())["settings"]["sample"] == 2
+    for bad, field in (({"blocks": 5}, "blocks"), ({"seed": -1}, "seed"), ({"threads": 0}, "threads")):
+        with pytest.raises(ValueError, match=field):
+            gradient_check(net, X, y, **bad)

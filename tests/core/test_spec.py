@@ -2,6 +2,7 @@
 
 import json
 
+import numpy as np
 import pytest
 
 from gradviz.core import LayerSpec, NetworkSpec
@@ -147,3 +148,13 @@ def test_from_dict_rejects_malformed_data(data, message):
 def test_from_json_rejects_invalid_json():
     with pytest.raises(ValueError, match="JSON"):
         NetworkSpec.from_json("{input_dim: 2")
+
+
+def test_numpy_numbers_are_accepted_and_stored_as_python_numbers():
+    spec = NetworkSpec(np.int64(2), [LayerSpec(np.int32(3), "tanh", np.float32(0.5)),
+                                     LayerSpec(2, "linear")], l2=np.float64(0.1), seed=np.int64(4))
+    assert spec.to_dict() == NetworkSpec(2, [LayerSpec(3, "tanh", 0.5), LayerSpec(2, "linear")],
+                                         l2=0.1, seed=4).to_dict()
+    assert type(spec.input_dim) is int
+    assert type(spec.layers[0].units) is int
+    assert NetworkSpec.from_json(spec.to_json()) == spec
