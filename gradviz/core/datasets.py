@@ -276,10 +276,6 @@ class Normalizer:
         self.mean = mean
         self.std = std
 
-    @property
-    def fitted(self) -> bool:
-        return self.mean is not None
-
     def fit(self, X: np.ndarray) -> Normalizer:
         X = _as_examples(X)
         self.mean = X.mean(axis=1, keepdims=True)

@@ -21,6 +21,7 @@ import numpy as np
 from numpy.polynomial import polynomial as P
 
 from gradviz.core import layers as ops
+from gradviz.core.spec import KINKED_ACTIVATIONS
 
 #: the largest Taylor degree used for an activation's change before computing it elementwise
 MAX_DEGREE = 6
@@ -86,7 +87,7 @@ def activation_change(
     kind: str, z0: np.ndarray, a0: np.ndarray, dz: np.ndarray, u: float
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """(g(z0 + dz) − g(z0), switches that changed or None); a0 = g(z0) broadcasts against dz."""
-    if kind in ("relu", "leaky_relu"):
+    if kind in KINKED_ACTIVATIONS:
         z1 = z0 + dz
         return ops.activation_forward(z1, kind) - a0, (z1.real > 0) != (z0.real > 0)
     if kind == "linear":

@@ -37,6 +37,7 @@ from gradviz.core.deltas import (
     unit_roundoff,
 )
 from gradviz.core.network import Network
+from gradviz.core.spec import KINKED_ACTIVATIONS
 
 #: elements (evaluations × examples × units) of the widest array a chunk materializes
 CHUNK_ELEMENTS = 1 << 17
@@ -92,7 +93,7 @@ class FastEvaluator:
         self.J0 = np.asarray(base.J)
         self.loss = None if self.terms == "reg" else LossChange(self.spec.loss, self.a[self.L],
                                                                 objective.y)
-        kinked = any(k in ("relu", "leaky_relu") for k in self.kinds)
+        kinked = any(k in KINKED_ACTIVATIONS for k in self.kinds)
         self.forward_needed = self.loss is not None or kinked
         self._coefficients = {}
 
@@ -187,7 +188,7 @@ class FastEvaluator:
         w_max = np.repeat(np.abs(W[:, uniq]).max(axis=0), counts)
         degrees = taylor_degrees(kind, np.abs(u).max(axis=0) * w_max, self.u)
         easy = degrees <= MAX_DEGREE
-        if kind in ("relu", "leaky_relu"):
+        if kind in KINKED_ACTIVATIONS:
             lo, hi = (np.repeat(b, counts, axis=0).T * (1 - KINK_MARGIN)
                       for b in relu_interval(self.z[k], W[:, uniq].T))
             easy &= ((lo < u.real) & (u.real < hi)).all(axis=0)

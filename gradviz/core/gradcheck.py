@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
-from contextlib import closing
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import partial
 from numbers import Integral, Real
@@ -202,8 +202,7 @@ def iter_gradient_check(
                          "use engine 'auto' or 'reference'")
     used_engine = "reference" if engine == "reference" or unavailable else "fast"
     start = time.perf_counter()
-    snapshot = {k: np.array(v, copy=True) for k, v in model.params.items()}
-    try:
+    with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
         shapes = {k: v.shape for k, v in objective.params.items()}
@@ -239,19 +238,20 @@ def iter_gradient_check(
         diagnose_check(report, objective)
         report.elapsed = time.perf_counter() - start
         return report
+
+
+@contextmanager
+def preserved_params(params: dict):
+    """Inside the block params may be perturbed; afterwards (even on error) every block is the
+    same object as before, holding the same bits."""
+    saved = {k: (v, np.array(v, copy=True)) for k, v in params.items()}
+    try:
+        yield
     finally:
-        _restore(model.params, snapshot)
-
-
-def _restore(params: dict, snapshot: dict[str, np.ndarray]) -> None:
-    """Put every block back bit for bit, in the same array object where possible."""
-    for name, value in snapshot.items():
-        current = params.get(name)
-        if isinstance(current, np.ndarray) and current.shape == value.shape \
-                and current.dtype == value.dtype:
-            np.copyto(current, value)
-        else:
-            params[name] = value
+        for name, (original, copy) in saved.items():
+            if isinstance(original, np.ndarray):
+                np.copyto(original, copy)
+            params[name] = original
 
 
 def gradient_check(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradviz.core.spec import KINKED_ACTIVATIONS
+
 LEAKY_SLOPE = 0.01
 
 
@@ -58,7 +60,7 @@ def activation_backward(
 ) -> np.ndarray:
     """dZ = dA * g'(Z). With ``wrong`` the classic derivative mistakes are planted:
     tanh uses 1 - a, sigmoid uses a, relu and leaky relu invert their mask, linear uses 0."""
-    if kind in ("relu", "leaky_relu"):
+    if kind in KINKED_ACTIVATIONS:
         on = Z.real > 0
         if wrong:
             on = ~on
@@ -75,7 +77,7 @@ def activation_backward(
 
 def activation_switches(Z: np.ndarray, kind: str) -> np.ndarray | None:
     """The on/off pattern of a kinked activation (relu, leaky relu), else None."""
-    if kind in ("relu", "leaky_relu"):
+    if kind in KINKED_ACTIVATIONS:
         return Z.real > 0
     return None
 

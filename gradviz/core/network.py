@@ -126,6 +126,8 @@ class Network:
         W = self.params.get(f"W{layer}") if isinstance(layer, int) else None
         square = W is not None and W.shape[0] == W.shape[1]
         validate_bug(kind, layer, self.n_layers, square=square)
+        if kind == "dW_no_reg" and not (self.spec.l2 or self.spec.l1):
+            raise ValueError("dW_no_reg needs regularization: set l2 or l1 above 0")
         if kind.startswith("dropout_"):
             if layer == self.n_layers:
                 raise ValueError(f"{kind} needs a hidden layer: dropout never applies to the output "

@@ -17,8 +17,6 @@ DROPOUT_MODES = ("off", "frozen", "resample")
 class NetworkObjective:
     """J of a built-in Network with the check's dropout mode and terms, plus kink tracking."""
 
-    exact_kinks = True
-
     def __init__(
         self, net: Network, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int
     ) -> None:
@@ -75,8 +73,6 @@ class NetworkObjective:
 
 class ModelObjective:
     """J of any model following the protocol, perturbed in place and restored every time."""
-
-    exact_kinks = False
 
     def __init__(self, model, X, y, *, loss_scale: float) -> None:
         if not isinstance(getattr(model, "params", None), dict) or not callable(

@@ -10,7 +10,6 @@ from gradviz.core.bugs import Bug
 from gradviz.core.datasets import Normalizer, load_dataset, make_dataset, split, targets
 from gradviz.core.network import Network
 from gradviz.core.session import Session
-from gradviz.core.spec import NetworkSpec
 
 
 @dataclass
@@ -30,11 +29,6 @@ class Problem:
     y_check: np.ndarray
     n_classes: int
     normalizer: Normalizer | None = None
-
-
-def with_dtype(spec: NetworkSpec, dtype: str) -> NetworkSpec:
-    """The same spec in another precision (validated)."""
-    return NetworkSpec.from_dict({**spec.to_dict(), "dtype": dtype})
 
 
 def build_problem(session: Session, data_path: str | None = None) -> Problem:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradviz.core.advice import suggested_epsilon
-from gradviz.core.gradcheck import _one_of, _restore, _validate_epsilon, make_objective
+from gradviz.core.gradcheck import _one_of, _validate_epsilon, make_objective, preserved_params
 from gradviz.core.network import TERMS, Network
 
 #: relative tolerance of a directional derivative, by dtype
@@ -205,8 +205,7 @@ def quick_check(
     if not isinstance(getattr(model, "params", None), dict) or not callable(getattr(model, "loss", None)):
         raise ValueError("a model needs .params (a dict of arrays) and .loss(X, y) -> (J, grads)")
     start = time.perf_counter()
-    snapshot = {k: np.array(v, copy=True) for k, v in model.params.items()}
-    try:
+    with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
         dtype = str(objective.dtype)
@@ -242,8 +241,6 @@ def quick_check(
                                "next to its block's gradient: run the full check for the heatmap")
         report.elapsed = time.perf_counter() - start
         return report
-    finally:
-        _restore(model.params, snapshot)
 
 
 def _bisect(directional: _Directional, block: QuickBlock, v: np.ndarray, budget: int) -> None:

@@ -57,6 +57,11 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     return rel
 
 
+def _number(value: float | str | None) -> float:
+    """A number written by ``to_dict``: null is NaN, "inf" / "-inf" are infinities."""
+    return float("nan") if value is None else float(value)
+
+
 @dataclass
 class Component:
     """One element of θ, as listed by ``CheckReport.worst``."""
@@ -211,11 +216,14 @@ class CheckReport:
             out[np.isposinf(a)], out[np.isneginf(a)] = "inf", "-inf"
             return out.tolist()
 
+        def number(x: float) -> float | str | None:
+            return listed(np.array([x], dtype=np.float64))[0]
+
         return {
-            "difference": self.difference,
+            "difference": number(self.difference),
             "status": self.status,
             "passed": self.passed,
-            "loss": self.loss,
+            "loss": number(self.loss),
             "engine": self.engine,
             "elapsed": self.elapsed,
             "settings": self.settings,
@@ -224,7 +232,7 @@ class CheckReport:
             "blocks": {
                 name: {
                     "shape": list(b.analytic.shape),
-                    "difference": b.difference,
+                    "difference": number(b.difference),
                     "analytic": listed(b.analytic),
                     "numeric": listed(b.numeric),
                     "kink": listed(b.kink),
@@ -235,7 +243,7 @@ class CheckReport:
         }
 
     def to_json(self, indent: int | None = None) -> str:
-        return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckReport:
@@ -256,7 +264,7 @@ class CheckReport:
         }
         return cls(
             blocks, dict(data.get("settings", {})), list(data.get("warnings", [])),
-            float(data.get("loss", float("nan"))), data.get("engine", "reference"),
+            _number(data.get("loss")), data.get("engine", "reference"),
             float(data.get("elapsed", 0.0)),
         )
 

@@ -117,7 +117,6 @@ class LivePlots(QWidget):
         self._blocks: list[str] = []
         self._ema = 0.0
         self._ema_count = 0
-        self._smooth = True
         self._dirty_steps = self._dirty_epochs = False
         self._frame_start = 0.0
         self._frame_cost = 0.0
@@ -176,7 +175,6 @@ class LivePlots(QWidget):
 
     def set_smooth(self, on: bool) -> None:
         """Show or hide the moving average of the loss."""
-        self._smooth = on
         self.smooth_curve.setVisible(on)
 
     # -- data ------------------------------------------------------------------------------------

@@ -305,6 +305,8 @@ def test_dropout_bugs_need_dropout_at_their_layer():
     with pytest.raises(ValueError, match="output"):
         net.inject_bug("dropout_mask_missing", 3)
     assert str(net.bug) == "dropout_mask_missing:1"  # a rejected bug leaves the planted one
+    with pytest.raises(ValueError, match="l2 or l1"):
+        net.inject_bug("dW_no_reg", 1)  # invisible without regularization
 
 
 def test_bugs_leave_J_alone(rng):
