@@ -6,6 +6,7 @@ W is) and show once they move, or the other way round; a timeline of checkpoints
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -51,6 +52,10 @@ def iter_check_during_training(
     training stops (``trainer.stop_reason``) before the next iteration is reached.
     """
     targets = _targets(at, trainer.iteration)
+    try:  # refuse unknown options before any training
+        inspect.signature(gradient_check).bind(trainer.net, None, None, **check_options)
+    except TypeError as exc:
+        raise ValueError(f"check options: {exc}") from None
     if (X is None) != (y is None):
         raise ValueError("give both X and y for the check, or neither (the training set)")
     X, y = (trainer.X, trainer.y) if X is None else (X, y)

@@ -84,7 +84,12 @@ class ModelObjective:
         for name, value in self.params.items():
             if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
                 raise ValueError(f"model.params[{name!r}] must be a float numpy array")
-        J, grads = model.loss(X, y)
+        result = model.loss(X, y)
+        if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)
+                and np.ndim(result[0]) == 0):
+            raise ValueError("model.loss(X, y) must return (J, grads): a scalar loss and a dict of "
+                             "gradients keyed like model.params")
+        J, grads = result
         missing = [k for k in self.params if k not in grads]
         if missing:
             raise ValueError(f"model.loss returned no gradient for {', '.join(missing)}")

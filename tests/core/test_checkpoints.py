@@ -5,7 +5,16 @@ import numpy as np
 import pytest
 from helpers import make_data, make_spec
 
-from gradviz.core import Checkpoint, CheckReport, Network, Trainer, check_during_training, gradient_check
+from gradviz.core import (
+    Checkpoint,
+    CheckReport,
+    LayerSpec,
+    Network,
+    NetworkSpec,
+    Trainer,
+    check_during_training,
+    gradient_check,
+)
 from gradviz.core.checkpoints import iter_check_during_training
 
 
@@ -93,3 +102,12 @@ def test_checkpoints_cannot_go_back_in_time():
     list(trainer.steps(4))
     with pytest.raises(ValueError, match="current iteration 4"):
         check_during_training(trainer, at=(0, 10))
+
+
+def test_unknown_check_options_are_refused_before_training():
+    spec = NetworkSpec(2, [LayerSpec(3, "tanh"), LayerSpec(2, "linear")])
+    trainer = Trainer(Network(spec), np.random.default_rng(0).standard_normal((2, 10)),
+                      np.array([0, 1] * 5))
+    with pytest.raises(ValueError, match="methd"):
+        check_during_training(trainer, at=(0, 5), methd="centered")
+    assert trainer.iteration == 0

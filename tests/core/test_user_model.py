@@ -232,3 +232,15 @@ def test_a_nan_analytic_gradient_fails():
     report = gradviz.gradient_check(NaNGradient(), None, None)
     assert report.status == "wrong"
     assert report.failing_blocks() == ["W"]
+
+
+def test_a_loss_that_breaks_the_protocol_is_named():
+    class NoGrads:
+        def __init__(self):
+            self.params = {"W": np.ones((2, 2))}
+
+        def loss(self, X, y):
+            return 0.0
+
+    with pytest.raises(ValueError, match=r"must return \(J, grads\)"):
+        gradviz.gradient_check(NoGrads(), None, None)
