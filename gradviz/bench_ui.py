@@ -84,6 +84,7 @@ def responsiveness(app) -> None:
     print(f"  event loop during a full check of large-784 (235,146 components): "
           f"longest stall {worst:.0f} ms, 99th percentile {p99:.0f} ms")
     window.load_session(presets_dir() / "spiral-tanh.gradviz.json")
+    window.training_dock.raise_()  # as a user does before pressing Play
     app.processEvents()
     panel = window.training_panel
     worst, p99 = _stalls(panel.play, panel.training_stopped, seconds=4.0)

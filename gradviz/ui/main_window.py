@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
         training.check_now_requested.connect(self.run_check)
         training.training_step.connect(lambda _record: self._params_timer.start())
         training.training_reset.connect(self._show_params)
+        # open the plots with the Training tab, so that starting training relayouts nothing
+        self.training_dock.visibilityChanged.connect(lambda shown: shown and self._show_plots())
         training.running_changed.connect(lambda running: running and self._show_plots())
         self.builder.spec_changed.connect(self._on_builder_spec)
         self.builder.data_changed.connect(self._on_builder_data)

@@ -157,6 +157,14 @@ def test_main_opens_the_window_on_the_demo_and_returns_when_it_closes(qtbot):
     assert opened[0].problem.net.spec.sizes == [2, 16, 3]
 
 
+def test_live_plots_dock_opens_with_the_training_tab(qtbot, window):
+    dock = window.findChild(QDockWidget, "plotsDock")
+    window.show()
+    assert not dock.isVisible()
+    window.training_dock.raise_()
+    qtbot.waitUntil(dock.isVisible)
+
+
 def test_live_plots_dock_opens_when_training_starts(qtbot, window):
     dock = window.findChild(QDockWidget, "plotsDock")
     assert dock.widget() is window.training_panel.plots
