@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from gradviz.core.gradcheck import _difference
 from gradviz.core.network import Network
 from gradviz.core.objective import ModelObjective, NetworkObjective
 from gradviz.core.report import norm_ratio
@@ -200,14 +201,8 @@ def _numeric(objective, block: str, flat: np.ndarray, eps: np.ndarray, methods: 
                     cache[delta] = float(np.real(objective.value(block, f, delta)[0]))
                 return cache[delta]
 
-            for method in methods:
-                if method == "forward":
-                    value = (J(e) - J0) / e
-                else:
-                    value = (J(e) - J(-e)) / (2 * e)
-                    if method == "richardson":
-                        value = (4 * (J(e / 2) - J(-e / 2)) / e - value) / 3
-                out[method][i, j] = value
+            for method in methods:  # the methods share J(±ε) through the cache
+                out[method][i, j] = _difference(J, J0, float(e), method)[0]
     return out
 
 
