@@ -2,16 +2,22 @@
 and the update/weight ratio of every parameter block on a log axis.
 
 Records are appended to fixed-size numpy ring buffers; a ~30 Hz timer redraws (``setData``) only
-when something changed and the plots are visible. Drawing holds the GIL that the training thread
-needs, so the frame rate adapts: after a frame that cost c seconds (setData and painting), the
-next one waits at least c / DRAW_BUDGET, which keeps the plots' share of the time near 5%.
+when something changed and the plots are visible, one plot per frame in turn, so that no frame
+repaints all three at once and the event loop never waits for more than one plot. Drawing holds
+the GIL that the training thread needs, so the frame rate adapts: after a frame that cost c
+seconds (setData and painting), the next one waits c / DRAW_BUDGET (at most MAX_WAIT), which
+keeps the plots' share of the time near 5%. ``exclusive``, when set, gives each frame the GIL to
+itself (see gradviz.ui.training_worker), from setData until the events it posted, the scene's
+repaint among them, have run.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 
 import numpy as np
 import pyqtgraph as pg
@@ -26,6 +32,8 @@ from gradviz.ui.theme import is_dark
 REDRAW_MS = 33
 #: the largest share of the time the plots may spend drawing
 DRAW_BUDGET = 0.05
+#: the longest wait between frames, however costly the last one (the first paints are)
+MAX_WAIT = 1.0
 LOSS_CAPACITY = 50_000
 EPOCH_CAPACITY = 10_000
 #: weight of the past in the exponential moving average of the loss (bias-corrected)
@@ -34,6 +42,10 @@ SMOOTHING = 0.95
 MARKED_EPOCHS = 40
 #: the update/weight ratio the lectures call healthy
 REFERENCE_RATIO = 1e-3
+#: pixels for the y axes' tick labels and title: fixed, so new tick labels never relayout a plot
+Y_AXIS_WIDTH = 58
+#: opacity of the b curves of the update/weight ratio (W curves are opaque)
+FAINT_ALPHA = 110
 
 # Okabe-Ito colours (colour-blind safe): a darker set for light backgrounds, a lighter one for dark
 _LIGHT_CYCLE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -46,20 +58,21 @@ def curve_colors(palette: QPalette) -> tuple[str, ...]:
 
 
 class _Plot(pg.PlotWidget):
-    """A PlotWidget that reports how long each paint took."""
+    """A PlotWidget that paints in an ``owner.exclusive()`` turn and reports how long it took."""
 
-    def __init__(self, painted: Callable[[float], None]) -> None:
+    def __init__(self, owner: LivePlots) -> None:
         super().__init__()
-        self._painted = painted
+        self._owner = owner
 
     def paintEvent(self, event) -> None:
         start = time.perf_counter()
-        super().paintEvent(event)
-        self._painted(time.perf_counter() - start)
+        with self._owner.exclusive():
+            super().paintEvent(event)
+        self._owner._painted(time.perf_counter() - start)
 
 
 def _legend_name(block: str) -> str | None:
-    """"layer l" for W blocks; None (no legend entry) for the dashed b curve of the same colour."""
+    """"layer l" for W blocks; None (no legend entry) for the faint b curve of the same colour."""
     return None if block.startswith("b") else f"layer {_block_layer(block)}"
 
 
@@ -73,16 +86,18 @@ class LivePlots(QWidget):
     """Three pyqtgraph plots fed by ``add_records``; ``clear`` empties them.
 
     lossPlot: the minibatch loss J per iteration and its moving average; accuracyPlot: train and
-    dev accuracy per epoch; updateRatioPlot: ‖update‖/‖param‖ per block (W solid, b dashed, one
+    dev accuracy per epoch; updateRatioPlot: ‖update‖/‖param‖ per block (W solid, b faint, one
     colour per layer) with a dashed reference line at 1e-3.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        #: a turn of the GUI thread for drawing: () -> context manager (TrainingRunner.exclusive)
+        self.exclusive: Callable[[], AbstractContextManager] = nullcontext
         self.lossPlot = self._plot("lossPlot", "Loss", "iteration", "J")
         # accuracy climbs to the top right: its legend goes bottom right
         self.accuracyPlot = self._plot("accuracyPlot", "Accuracy", "epoch", "accuracy", legend_at=(-6, -6))
-        self.updateRatioPlot = self._plot("updateRatioPlot", "Update / weight ratio (W solid, b dashed)",
+        self.updateRatioPlot = self._plot("updateRatioPlot", "Update / weight ratio (W solid, b faint)",
                                           "iteration", "‖Δθ‖ / ‖θ‖")
         self.accuracyPlot.setYRange(-0.02, 1.05, padding=0)
         self.accuracyPlot.getPlotItem().setMouseEnabled(y=False)
@@ -117,18 +132,20 @@ class LivePlots(QWidget):
         self._blocks: list[str] = []
         self._ema = 0.0
         self._ema_count = 0
-        self._dirty_steps = self._dirty_epochs = False
+        self._plots = (self.lossPlot, self.accuracyPlot, self.updateRatioPlot)
+        self._dirty: set[pg.PlotWidget] = set()  # plots with records not drawn yet
+        self._turn = 0  # the plot the next frame starts looking at
         self._frame_start = 0.0
         self._frame_cost = 0.0
-        # x ranges grow in 1-2-5 steps instead of with every point, so the axes are not redrawn each
-        # frame; a group stops following the data once the user pans or zooms it (until clear())
-        self._groups = {"steps": (self.lossPlot, self.updateRatioPlot), "epochs": (self.accuracyPlot,)}
-        self._x_limit = {"steps": 0.0, "epochs": 0.0}
-        self._following = set(self._groups)
-        for group, plots in self._groups.items():
-            for plot in plots:
-                plot.getViewBox().sigRangeChangedManually.connect(
-                    lambda _mask, g=group: self._following.discard(g))
+        # x ranges grow in round steps and y ranges jump between round numbers instead of moving
+        # with every point, so the axes are seldom redrawn; a plot stops following the data once
+        # the user pans or zooms it (until clear())
+        self._x_limit = dict.fromkeys(self._plots, 0.0)
+        self._y_limits: dict[pg.PlotWidget, tuple[float, float] | None] = dict.fromkeys(self._plots)
+        self._following = set(self._plots)
+        for plot in self._plots:
+            plot.getViewBox().sigRangeChangedManually.connect(
+                lambda _mask, p=plot: self._following.discard(p))
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)
@@ -137,7 +154,7 @@ class LivePlots(QWidget):
     # -- set-up ----------------------------------------------------------------------------------
     def _plot(self, name: str, title: str, x_label: str, y_label: str,
               legend_at: tuple[int, int] = (-6, 6)) -> pg.PlotWidget:
-        plot = _Plot(self._painted)
+        plot = _Plot(self)
         plot.setObjectName(name)
         plot.setTitle(title, size="10pt")
         plot.setProperty("plotTitle", title)
@@ -146,13 +163,14 @@ class LivePlots(QWidget):
         for side in ("left", "bottom"):  # plain tick labels, never "(x1e+27)" prefixes
             plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         plot.setClipToView(True)
+        plot.getPlotItem().getAxis("left").setWidth(Y_AXIS_WIDTH)
         plot.addLegend(offset=legend_at, labelTextSize="8pt", verSpacing=-6)
         plot.setMinimumHeight(160)
         return plot
 
     def set_blocks(self, blocks: Sequence[str], accuracy: bool = True) -> None:
         """Start over with one ratio curve per parameter block ("W1", "b1", ...; the legend names the
-        layers, b curves are dashed); ``accuracy`` False (mse) shows a note instead of accuracy."""
+        layers, b curves are faint); ``accuracy`` False (mse) shows a note instead of accuracy."""
         legend = self.updateRatioPlot.getPlotItem().legend
         for curve in self.ratio_curves.values():
             self.updateRatioPlot.removeItem(curve)
@@ -172,6 +190,8 @@ class LivePlots(QWidget):
     def set_log_loss(self, on: bool) -> None:
         """Draw the loss on a log axis."""
         self.lossPlot.setLogMode(y=on)
+        self._y_limits[self.lossPlot] = None
+        self._dirty.add(self.lossPlot)
 
     def set_smooth(self, on: bool) -> None:
         """Show or hide the moving average of the loss."""
@@ -201,17 +221,18 @@ class LivePlots(QWidget):
         self._ratios.extend(ratios)
         if epochs:
             self._epochs.extend(np.array(epochs))
-            self._dirty_epochs = True
-        self._dirty_steps = True
+            self._dirty.add(self.accuracyPlot)
+        self._dirty |= {self.lossPlot, self.updateRatioPlot}
 
     def clear(self) -> None:
         """Forget every record and empty the curves."""
         for buffer in (self._loss, self._epochs, self._ratios):
             buffer.clear()
         self._ema, self._ema_count = 0.0, 0
-        self._following = set(self._groups)
-        self._x_limit = dict.fromkeys(self._groups, 0.0)
-        self._dirty_steps = self._dirty_epochs = True
+        self._following = set(self._plots)
+        self._x_limit = dict.fromkeys(self._plots, 0.0)
+        self._y_limits = dict.fromkeys(self._plots)
+        self._dirty = set(self._plots)
         self.redraw()
 
     def record_count(self) -> int:
@@ -219,36 +240,52 @@ class LivePlots(QWidget):
         return len(self._loss)
 
     def _tick(self) -> None:
-        if not (self._dirty_steps or self._dirty_epochs):
+        if not self._dirty:
             return
         now = time.perf_counter()
-        if now < self._frame_start + self._frame_cost / DRAW_BUDGET:
+        if now < self._frame_start + min(self._frame_cost / DRAW_BUDGET, MAX_WAIT):
             return  # the last frame was expensive: wait so that drawing stays within budget
         self._frame_start, self._frame_cost = now, 0.0
-        self.redraw()
+        n = len(self._plots)
+        plot = next(p for i in range(n) if (p := self._plots[(self._turn + i) % n]) in self._dirty)
+        self._turn = (self._plots.index(plot) + 1) % n
+        turn = ExitStack()
+        turn.enter_context(self.exclusive())
+        QTimer.singleShot(0, turn.close)  # queued behind the repaint that setData posts
+        self.redraw(plot)
         self._frame_cost += time.perf_counter() - now
 
     def _painted(self, seconds: float) -> None:
         self._frame_cost += seconds
 
-    def redraw(self) -> None:
-        """Copy the ring buffers into the curves (only those that changed)."""
-        if self._dirty_epochs:
-            self._dirty_epochs = False
-            epochs = self._epochs.data()
-            marks = len(epochs) <= MARKED_EPOCHS
-            for curve, column, symbol in ((self.train_acc_curve, 1, "o"), (self.dev_acc_curve, 2, "s")):
-                if (curve.opts["symbol"] is not None) != marks:
-                    curve.setSymbol(symbol if marks else None)
-                curve.setData(epochs[:, 0], epochs[:, column], connect="finite")
-            self._follow("epochs", epochs[-1, 0] if len(epochs) else 0.0)
-        if not self._dirty_steps:
-            return
-        self._dirty_steps = False
+    def redraw(self, *plots: pg.PlotWidget) -> None:
+        """Copy the ring buffers into the curves of ``plots`` (default: every plot with new
+        records)."""
+        for plot in plots or tuple(self._dirty):
+            self._dirty.discard(plot)
+            if plot is self.accuracyPlot:
+                self._draw_accuracy()
+            elif plot is self.lossPlot:
+                self._draw_loss()
+            else:
+                self._draw_ratios()
+
+    def _draw_accuracy(self) -> None:
+        epochs = self._epochs.data()
+        marks = len(epochs) <= MARKED_EPOCHS
+        for curve, column, symbol in ((self.train_acc_curve, 1, "o"), (self.dev_acc_curve, 2, "s")):
+            if (curve.opts["symbol"] is not None) != marks:
+                curve.setSymbol(symbol if marks else None)
+            curve.setData(epochs[:, 0], epochs[:, column], connect="finite")
+        self._follow(self.accuracyPlot, epochs[-1, 0] if len(epochs) else 0.0)
+
+    def _draw_loss(self) -> None:
         loss = self._loss.data()
         self.loss_curve.setData(loss[:, 0], loss[:, 1], connect="finite")
         self.smooth_curve.setData(loss[:, 0], loss[:, 2], connect="finite")
-        self._follow("steps", loss[-1, 0] if len(loss) else 0.0)
+        self._follow(self.lossPlot, loss[-1, 0] if len(loss) else 0.0, loss[:, 1:])
+
+    def _draw_ratios(self) -> None:
         ratios = self._ratios.data()
         for j, name in enumerate(self._blocks, start=1):
             self.ratio_curves[name].setData(ratios[:, 0], ratios[:, j], connect="finite")
@@ -257,15 +294,29 @@ class LivePlots(QWidget):
             self.reference_line.setData(span, [REFERENCE_RATIO, REFERENCE_RATIO])
         else:
             self.reference_line.setData([], [])
+        self._follow(self.updateRatioPlot, ratios[-1, 0] if len(ratios) else 0.0,
+                     np.append(ratios[:, 1:], REFERENCE_RATIO))
 
-    def _follow(self, group: str, x_last: float) -> None:
-        """Widen the group's x range to the next round number when the data reaches its end."""
-        if group not in self._following or (0.0 < x_last <= self._x_limit[group]):
+    def _follow(self, plot: pg.PlotWidget, x_last: float, y_values: np.ndarray | None = None) -> None:
+        """Widen the plot's x range to the next round number when the data reaches its end, and
+        set its y range to round numbers around ``y_values`` when they leave it. The x-linked
+        loss and ratio plots each follow on their own frame: the link is held back, so that one
+        frame never repaints both."""
+        if plot not in self._following:
             return
-        limit = _nice_ceiling(max(x_last * 1.1, 10.0))
-        self._x_limit[group] = limit
-        for plot in self._groups[group]:
+        views = [p.getViewBox() for p in (self.lossPlot, self.updateRatioPlot)]
+        for view in views:
+            view.blockLink(True)
+        if not 0.0 < x_last <= self._x_limit[plot]:
+            self._x_limit[plot] = limit = _nice_ceiling(max(x_last * 1.1, 10.0))
             plot.setXRange(0.0, limit, padding=0.02)
+        if y_values is not None:
+            limits = _round_limits(y_values, plot.getPlotItem().getAxis("left").logMode)
+            if limits is not None and limits != self._y_limits[plot]:
+                self._y_limits[plot] = limits
+                plot.setYRange(*limits, padding=0.02)
+        for view in views:
+            view.blockLink(False)
 
     # -- Qt events -------------------------------------------------------------------------------
     def showEvent(self, event) -> None:
@@ -320,9 +371,10 @@ class LivePlots(QWidget):
             curve.setSymbolBrush(pg.mkBrush(color))
         for name, curve in self.ratio_curves.items():
             color = colors[(_block_layer(name) - 1) % len(colors)]
-            dashed = name.startswith("b")
-            curve.setPen(pg.mkPen(color, width=1,
-                                  style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+            color = QColor(color)
+            if name.startswith("b"):  # faint rather than dashed: dashes draw twice as slowly
+                color.setAlpha(FAINT_ALPHA)
+            curve.setPen(pg.mkPen(color, width=1))
 
 
 _ROUND = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
@@ -332,6 +384,24 @@ def _nice_ceiling(value: float) -> float:
     """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k) >= value > 0."""
     scale = 10.0 ** np.floor(np.log10(value))
     return next(m * scale for m in _ROUND if m * scale >= value)
+
+
+def _round_limits(values: np.ndarray, log: bool) -> tuple[float, float] | None:
+    """Round y limits around the finite values: whole decades (as log10, the way a log axis
+    takes them) on a log axis; else from 0 (or a round number below a negative minimum) to a
+    round number above the maximum. None when there is nothing to show."""
+    finite = values[np.isfinite(values)]
+    if log:
+        finite = finite[finite > 0]
+    if finite.size == 0:
+        return None
+    lo, hi = float(finite.min()), float(finite.max())
+    if log:
+        bottom = math.floor(math.log10(lo))
+        return float(bottom), float(max(math.ceil(math.log10(hi)), bottom + 1))
+    bottom = 0.0 if lo >= 0 else -_nice_ceiling(-lo)
+    top = _nice_ceiling(hi) if hi > 0 else 0.0
+    return bottom, top if top > bottom else bottom + 1.0
 
 
 def _or_nan(value: float | None) -> float:

@@ -101,6 +101,7 @@ class TrainingPanel(QWidget):
         self._runner.stopped.connect(self._on_runner_stopped)
         self._build_controls()
         self.plots = LivePlots(self)
+        self.plots.exclusive = self._runner.exclusive
         self.lossPlot = self.plots.lossPlot
         self.accuracyPlot = self.plots.accuracyPlot
         self.updateRatioPlot = self.plots.updateRatioPlot

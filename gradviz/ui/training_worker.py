@@ -3,12 +3,21 @@
 A plain QThread (rather than a thread-pool worker) so that Pause and shutdown can wait for this
 one thread to finish its current step. The thread never touches a widget: it appends records to a
 deque and, at most every UPDATE_S, emits a signal that makes the GUI thread collect them.
+
+Both threads run Python, and the GIL lets only one run at a time: each time the GUI thread lets
+go of it (a Qt call, a numpy operation on a long array) it waits up to the interpreter's switch
+interval to get it back, so a plot frame can take several times as long as it would alone. The
+GUI therefore takes ``exclusive()`` turns for its drawing: the training thread waits between two
+steps until the turn ends (or MAX_TURN_S passes).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
@@ -17,6 +26,8 @@ from gradviz.core.training import StepRecord, Trainer
 UPDATE_S = 0.05
 #: "run until paused": more iterations than any session will reach
 FOREVER = 2**62
+#: the longest the training thread waits for one turn of the GUI thread
+MAX_TURN_S = 0.25
 
 
 class TrainingThread(QThread):
@@ -33,11 +44,21 @@ class TrainingThread(QThread):
         self._max_steps = FOREVER if max_steps is None else max_steps
         self._records: deque[StepRecord] = deque()
         self._stop = False
+        self._go = threading.Event()  # cleared while the GUI thread takes its turn
+        self._go.set()
         self.error: str | None = None
 
     def request_stop(self) -> None:
         """Stop after the current step."""
         self._stop = True
+        self._go.set()
+
+    def pause_between_steps(self, paused: bool) -> None:
+        """Let the thread finish its step and wait (at most MAX_TURN_S) until called with False."""
+        if paused and not self._stop:
+            self._go.clear()
+        else:
+            self._go.set()
 
     def take_records(self) -> list[StepRecord]:
         """The records produced since the last call, oldest first (safe while the thread runs)."""
@@ -58,6 +79,7 @@ class TrainingThread(QThread):
                     self.progressed.emit()
                 if self._stop:
                     break
+                self._go.wait(MAX_TURN_S)
         except Exception as exc:  # shown to the user by the GUI thread, never raised in this thread
             self.error = f"training failed: {exc}" if str(exc) else f"training failed: {type(exc).__name__}"
         finally:
@@ -78,6 +100,7 @@ class TrainingRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._thread: TrainingThread | None = None
+        self._turns = 0  # nested exclusive() turns of the GUI thread
         app = QCoreApplication.instance()
         if app is not None:  # a quit without closing the window must not destroy a running thread
             app.aboutToQuit.connect(self.stop)
@@ -102,6 +125,20 @@ class TrainingRunner(QObject):
         thread.request_stop()
         thread.wait()
         self._finish(thread)
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """A turn of the GUI thread: the training thread waits between steps until the outermost
+        of nested turns ends."""
+        self._turns += 1
+        if self._thread is not None:
+            self._thread.pause_between_steps(True)
+        try:
+            yield
+        finally:
+            self._turns -= 1
+            if self._turns == 0 and self._thread is not None:
+                self._thread.pause_between_steps(False)
 
     def _collect(self) -> None:
         if self._thread is not None:

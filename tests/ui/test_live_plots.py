@@ -38,6 +38,11 @@ def records(losses, epoch_every=4):
     return out
 
 
+def curve_len(curve) -> int:
+    x, _ = curve.getData()
+    return 0 if x is None else len(x)
+
+
 @pytest.fixture
 def plots(qtbot):
     widget = LivePlots()
@@ -120,10 +125,56 @@ def test_an_expensive_frame_delays_the_next_one(plots):
     plots.add_records(records([1.0, 2.0]))
     plots._tick()  # the first frame draws at once
     assert len(plots.loss_curve.yData) == 2
-    plots._frame_cost = 3600.0  # pretend it took an hour: the next frame must wait
+    plots._frame_cost = 3600.0  # pretend it took an hour: the next frame must wait (MAX_WAIT)
     plots.add_records(records([1.0, 2.0, 3.0])[2:])
-    plots._tick()
+    for _ in range(3):
+        plots._tick()
     assert len(plots.loss_curve.yData) == 2
-    plots._frame_cost = 0.0
-    plots._tick()
+    for _ in range(3):  # one plot per frame: all three within three (cheap) frames
+        plots._frame_cost = 0.0
+        plots._tick()
     assert len(plots.loss_curve.yData) == 3
+
+
+def test_each_frame_redraws_one_plot_in_turn(plots):
+    plots.set_blocks(["W1", "b1"])
+    ratio = plots.ratio_curves["W1"]
+    plots.add_records(records([1.0, 2.0, 3.0], epoch_every=1))
+    drawn = []
+    for _ in range(3):
+        before = [curve_len(c) for c in (plots.loss_curve, plots.train_acc_curve, ratio)]
+        plots._frame_cost = 0.0
+        plots._tick()
+        after = [curve_len(c) for c in (plots.loss_curve, plots.train_acc_curve, ratio)]
+        drawn.append([b != a for b, a in zip(before, after, strict=True)])
+    assert all(sum(frame) == 1 for frame in drawn)  # exactly one plot per frame
+    assert [any(column) for column in zip(*drawn, strict=True)] == [True, True, True]
+    plots._tick()  # nothing new: nothing to draw
+    assert not plots._dirty
+
+
+def test_following_one_plot_leaves_its_linked_neighbour_to_its_own_frame(plots):
+    plots.add_records(records([1.0] * 30))
+    plots.redraw(plots.lossPlot)
+    assert plots.lossPlot.getViewBox().viewRange()[0][1] > 40
+    assert plots.updateRatioPlot.getViewBox().viewRange()[0][1] < 40
+    plots.redraw(plots.updateRatioPlot)
+    assert plots.updateRatioPlot.getViewBox().viewRange()[0][1] > 40
+
+
+def test_y_ranges_jump_between_round_numbers(plots):
+    plots.add_records(records([2.6, 1.0, 0.4]))  # W1 ratios 1e-3 · i: 1e-3 .. 3e-3
+    plots.redraw()
+    y0, y1 = plots.lossPlot.getViewBox().viewRange()[1]
+    assert [y0, y1] == pytest.approx([-0.06, 3.06])  # 0 .. 3, padded by 2%
+    ratio_range = plots.updateRatioPlot.getViewBox().viewRange()[1]
+    assert ratio_range == pytest.approx([-3.02, -1.98])  # decades 1e-3 .. 1e-2
+    plots.add_records(records([2.6, 1.0, 0.4, 2.9])[3:])  # inside: nothing moves
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[1] == pytest.approx([y0, y1])
+    plots.add_records(records([2.6, 1.0, 0.4, 2.9, 7.0])[4:])
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[1][1] == pytest.approx(8.16)  # up to 8
+    plots.set_log_loss(True)
+    plots.redraw()
+    assert plots.lossPlot.getViewBox().viewRange()[1] == pytest.approx([-1.04, 1.04])  # 0.1 .. 10
