@@ -79,6 +79,7 @@ class ExplanationPanel(QWidget):
         self._model: tuple[Any, Any, Any] | None = None
         self._objective: tuple[int, Any] | None = None  # (id of the report, objective)
         self._check_values: dict[str, float] = {}
+        self._render_pending = False  # hidden in a shown window: render when shown
         self._cube_values: dict[str, float] = {}
 
         self.check_text = QTextBrowser(objectName="explanationText")
@@ -146,6 +147,8 @@ class ExplanationPanel(QWidget):
     def check_values(self) -> dict[str, float]:
         """The numbers "This check" shows, by name: analytic, numeric, epsilon, rel_error, J+,
         J-, J0 ..., difference, norm_diff, norm_numeric, norm_analytic."""
+        if self._render_pending:
+            self._render_check(now=True)
         return dict(self._check_values)
 
     def cube_values(self) -> dict[str, float]:
@@ -153,7 +156,17 @@ class ExplanationPanel(QWidget):
         return dict(self._cube_values)
 
     # -- this check ----------------------------------------------------------------------------
-    def _render_check(self) -> None:
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._render_pending:
+            self._render_check()
+
+    def _render_check(self, now: bool = False) -> None:
+        # a closed dock inside a shown window renders when it opens (or ``now``): the GUI thread
+        # has better things to do when a check of a large net ends
+        self._render_pending = not now and self.window().isVisible() and not self.isVisible()
+        if self._render_pending:
+            return
         report = self._report
         self._check_values = {}
         if report is None:

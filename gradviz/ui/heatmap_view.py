@@ -97,6 +97,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._shown: dict[str, np.ndarray] = {}  # what each image displays
         self._plots: dict[str, tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]] = {}
         self._unpainted: set[str] = set()  # blocks with progress not drawn yet
+        self._kinks_drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # (rows, cols) marked
+        self._bar_text: tuple | None = None  # (ticks, label) on the colour bar
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_progress)
         self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
@@ -114,6 +116,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         stay (a new PlotItem costs tens of milliseconds)."""
         for name in [n for n in self._plots if n not in shapes]:
             self.ci.removeItem(self._plots.pop(name)[0])
+        self._kinks_drawn = {}
         if self._bar in self.ci.items:
             self.ci.removeItem(self._bar)
         self._blocks, self._raw, self._shown, self._stale = {}, {}, {}, set()
@@ -205,6 +208,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             self.set_shapes(shapes)
         for name, block in report.blocks.items():
             self._blocks[name] = block
+            self._stale.discard(name)
             self._raw[name] = (block.analytic, block.numeric.copy(), block.kink.copy())
         self._redraw(self._plots)
 
@@ -259,11 +263,11 @@ class HeatmapView(pg.GraphicsLayoutWidget):
 
     def _levels(self) -> tuple[tuple[float, float], list[tuple[float, str]] | None, str]:
         """(low, high), fixed ticks or None, and the colour bar's label for the current mode."""
-        checked = [b for b in map(self.block, self._raw) if b.n_checked]
         if self._mode == "rel":
             return REL_LEVELS, REL_TICKS, "relative error (log scale)"
         if self._mode == "ratio":
             return RATIO_LEVELS, RATIO_TICKS, "dθ / dθ_approx (1 = agree)"
+        checked = [b for b in map(self.block, self._raw) if b.n_checked]
         if self._mode == "abs":
             errors = np.concatenate([b.abs_error[b.checked] for b in checked]) if checked else []
             positive = np.asarray(errors)[np.asarray(errors) > 0]
@@ -287,11 +291,18 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._set_bar(levels, ticks, label)
 
     def _set_bar(self, levels, ticks, label: str) -> None:
+        """Update what changed about the colour bar (a new colour map builds lookup tables for
+        every image, slowly)."""
         diverging = self._mode in ("analytic", "numeric", "ratio")
-        self._bar.setColorMap(DIVERGING if diverging else heatmap_colormap(SEQUENTIAL))
-        self._bar.setLevels(levels)
-        self._bar.axis.setTicks(None if ticks is None else [ticks, []])
-        self._bar.getAxis("left").setLabel(label)
+        cmap = DIVERGING if diverging else heatmap_colormap(SEQUENTIAL)
+        if getattr(self._bar.colorMap(), "name", None) != (cmap if isinstance(cmap, str) else cmap.name):
+            self._bar.setColorMap(cmap)
+        if tuple(self._bar.levels()) != tuple(levels):
+            self._bar.setLevels(levels)
+        if (ticks, label) != self._bar_text:
+            self._bar_text = (ticks, label)
+            self._bar.axis.setTicks(None if ticks is None else [ticks, []])
+            self._bar.getAxis("left").setLabel(label)
 
     def _paint(self, names, levels: tuple[float, float]) -> None:
         for name in names:
@@ -303,7 +314,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                 image.setImage(_pool(shown, self._mode), autoLevels=False, levels=levels,
                                rect=QRectF(0, 0, shown.shape[1], shown.shape[0]))
             rows, cols = np.nonzero(self._raw[name][2])
-            kinks.setData(x=cols + 0.5, y=rows + 0.5)
+            drawn = self._kinks_drawn.get(name)
+            if drawn is None or not (np.array_equal(drawn[0], rows) and np.array_equal(drawn[1], cols)):
+                self._kinks_drawn[name] = (rows, cols)
+                kinks.setData(x=cols + 0.5, y=rows + 0.5)
 
     # -- mouse ---------------------------------------------------------------------------------
     def _component_at(self, pos: QPointF) -> Component | None:

@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
         self.builder = BuilderPanel(self._session.spec, self._session.data)
         central = QWidget()
         layout = QVBoxLayout(central)
-        layout.addWidget(VerdictArea(self.verdict))
+        self.verdict_area = VerdictArea(self.verdict)
+        layout.addWidget(self.verdict_area)
         layout.addWidget(self.heatmap_panel, 1)
         self.setCentralWidget(central)
         self.files = FileActions(self)
@@ -327,6 +328,7 @@ class MainWindow(QMainWindow):
         start = self.runner.start_quick if quick else self.runner.start
         start(_snapshot(net), self.problem.X_check, self.problem.y_check, kwargs)
         self.check_panel.set_running(True)
+        self.verdict_area.hold(True)
         self.verdict.show_message("Quick check…" if quick else "Checking…")
         self.statusBar().showMessage("Quick check…" if quick else "Checking…")
 
@@ -344,32 +346,38 @@ class MainWindow(QMainWindow):
 
     def _on_report(self, report: CheckReport, verdict: Verdict) -> None:
         self.report = report
-        self.heatmap.show_report(report)
         if self.sealed_bug is not None:
             verdict = verdict.without_diagnoses(report)
         self.verdict.show_report(report, verdict)
-        pinned = self.inspector.component
-        if pinned is not None and pinned.block in report.blocks:
-            self.inspector.pin(self.heatmap.component(pinned.block, pinned.index))
+        self.verdict_area.hold(False)
         done = f"{report.n_checked} components in {report.elapsed:.2f} s"
         self.check_panel.set_idle(f"done: {done}")
         self.statusBar().showMessage(f"Checked {done}: {verdict.status}", 10000)
-        self.check_finished.emit(report)
+        self.heatmap.show_report(report)
+        pinned = self.inspector.component
+        if pinned is not None and pinned.block in report.blocks:
+            self.inspector.pin(self.heatmap.component(pinned.block, pinned.index))
+        # what follows the report (the classroom docks) updates on the next turn of the event
+        # loop: after a large check, no single event keeps the window busy for long
+        QTimer.singleShot(1, self, lambda: self.check_finished.emit(report))
 
     def _on_quick_report(self, report) -> None:
         self.verdict.show_quick(report)
+        self.verdict_area.hold(False)
         self.check_panel.set_idle(f"quick check: {report.evaluations} loss evaluations")
         self.statusBar().showMessage("Quick check " + ("passed" if report.passed else "failed"), 10000)
         self.quick_check_finished.emit(report)
 
     def _on_failed(self, message: str) -> None:
         self.verdict.show_error(message)
+        self.verdict_area.hold(False)
         self.check_panel.set_idle("failed")
         self.statusBar().showMessage("The check failed", 10000)
 
     def _on_cancelled(self) -> None:
         self.check_panel.set_idle("cancelled")
         self.verdict.show_message("Check cancelled: the heatmap shows the components finished so far.")
+        self.verdict_area.hold(False)
         self.statusBar().showMessage("Check cancelled", 5000)
         self.check_cancelled.emit()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QWidget
 
 from gradviz.core.quickcheck import QuickCheckReport
@@ -75,6 +75,13 @@ class VerdictLabel(QLabel):
         self.status: str | None = None
         self.show_message("Press Run check to compare backprop's dθ with the numeric dθ_approx.")
 
+    def sizeHint(self) -> QSize:
+        """As tall as the text needs at the current width (QLabel guesses a width of its own)."""
+        hint = super().sizeHint()
+        if self.width() > 1:
+            hint.setHeight(self.heightForWidth(self.width()))
+        return hint
+
     def show_message(self, text: str) -> None:
         self.status = None
         self.setText(html.escape(text))
@@ -104,7 +111,8 @@ class VerdictLabel(QLabel):
 
 class VerdictArea(QScrollArea):
     """Holds the verdict label: as tall as its text up to ``max_lines`` lines, then it scrolls,
-    so a long list of diagnoses never squeezes the heatmap away."""
+    so a long list of diagnoses never squeezes the heatmap away. While ``hold(True)`` (a check
+    runs) it grows but never shrinks: a one-line "Checking…" does not relayout the heatmap."""
 
     def __init__(self, label: VerdictLabel, max_lines: int = 7, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -115,8 +123,15 @@ class VerdictArea(QScrollArea):
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._held = False
         label.installEventFilter(self)
         self._fit()
+
+    def hold(self, on: bool) -> None:
+        """Keep at least the current height while ``on``; fit the text again when released."""
+        self._held = on
+        if not on:
+            self._fit()
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self.label and event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.FontChange):
@@ -132,5 +147,7 @@ class VerdictArea(QScrollArea):
         width = max(self.width() - self.verticalScrollBar().sizeHint().width(), 1)
         most = self.max_lines * self.label.fontMetrics().lineSpacing() + 2 * self.label.margin()
         height = min(self.label.heightForWidth(width), most)
+        if self._held:
+            height = max(height, self.height())
         if height > 0 and height != self.height():
             self.setFixedHeight(height)

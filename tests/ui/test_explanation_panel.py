@@ -169,3 +169,27 @@ def test_fmt_writes_powers_of_ten_with_real_minus_signs():
     assert fmt(-2.5e-9) == "−2.5 × 10<sup>−9</sup>"
     assert fmt(float("nan")) == "NaN"
     assert number("−2.5 × 10−9") == -2.5e-9
+
+
+def test_a_closed_panel_in_a_shown_window_renders_when_it_opens(qtbot, problem):
+    from PySide6.QtWidgets import QTabWidget
+
+    net, X, y = problem
+    report = gradient_check(net, X, y)
+    window = QTabWidget()  # the panel sits on a tab that is not the current one
+    qtbot.addWidget(window)
+    window.addTab(ExplanationPanel(), "explanation")
+    window.addTab(QTabWidget(), "other")
+    panel = window.widget(0)
+    window.setCurrentIndex(1)
+    window.show()
+    qtbot.waitExposed(window)
+    panel.set_model(net, X, y)
+    panel.set_report(report)
+    assert "The whole check" not in panel.check_text.toPlainText()  # not rendered yet
+    window.setCurrentIndex(0)
+    assert f"The whole check ({report.n_checked} components)" in panel.check_text.toPlainText()
+    panel.set_report(None)
+    window.setCurrentIndex(1)
+    panel.set_report(report)
+    assert panel.check_values()["difference"] == pytest.approx(report.difference)  # asked: rendered
