@@ -4,7 +4,6 @@ and held at its height while a check runs so that the heatmap below does not mov
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.ui.verdict import VerdictArea, VerdictLabel
 
@@ -14,15 +13,12 @@ LONG = "<br>".join(f"sentence {i}" for i in range(20))
 
 @pytest.fixture
 def area(qtbot):
-    holder = QWidget()
-    label = VerdictLabel()
-    area = VerdictArea(label, max_lines=5)
-    QVBoxLayout(holder).addWidget(area)
-    qtbot.addWidget(holder)
-    holder.resize(500, 400)
-    holder.show()
-    qtbot.waitExposed(holder)
-    yield area  # the holder stays alive (and so the area) until the test ends
+    area = VerdictArea(VerdictLabel(), max_lines=5)
+    qtbot.addWidget(area)
+    area.resize(500, area.height())
+    area.show()
+    qtbot.waitExposed(area)
+    return area
 
 
 def settle(qtbot, area, height=None):
