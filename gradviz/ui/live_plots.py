@@ -6,7 +6,7 @@ when something changed and the plots are visible, one plot per frame in turn, so
 repaints all three at once and the event loop never waits for more than one plot. Drawing holds
 the GIL that the training thread needs, so the frame rate adapts: after a frame that cost c
 seconds (setData and painting), the next one waits c / DRAW_BUDGET (at most MAX_WAIT), which
-keeps the plots' share of the time near 5%. ``exclusive``, when set, gives each frame the GIL to
+keeps the plots' share of the time near 4%. ``exclusive``, when set, gives each frame the GIL to
 itself (see gradviz.ui.training_worker), from setData until the events it posted, the scene's
 repaint among them, have run.
 """
@@ -31,7 +31,7 @@ from gradviz.ui.theme import is_dark
 
 REDRAW_MS = 33
 #: the largest share of the time the plots may spend drawing
-DRAW_BUDGET = 0.05
+DRAW_BUDGET = 0.04
 #: the longest wait between frames, however costly the last one (the first paints are)
 MAX_WAIT = 1.0
 LOSS_CAPACITY = 50_000
