@@ -6,9 +6,8 @@ when something changed and the plots are visible, one plot per frame in turn, so
 repaints all three at once and the event loop never waits for more than one plot. Drawing holds
 the GIL that the training thread needs, so the frame rate adapts: after a frame that cost c
 seconds (setData and painting), the next one waits c / DRAW_BUDGET (at most MAX_WAIT), which
-keeps the plots' share of the time near 4%. ``exclusive``, when set, gives each frame the GIL to
-itself (see gradviz.ui.training_worker), from setData until the events it posted, the scene's
-repaint among them, have run.
+keeps the plots' share of the time near 4%. ``exclusive``, when set, gives each frame's setData
+and each paint the GIL to themselves (see gradviz.ui.training_worker).
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import math
 import re
 import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, ExitStack, nullcontext
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 import pyqtgraph as pg
@@ -249,10 +248,8 @@ class LivePlots(QWidget):
         n = len(self._plots)
         plot = next(p for i in range(n) if (p := self._plots[(self._turn + i) % n]) in self._dirty)
         self._turn = (self._plots.index(plot) + 1) % n
-        turn = ExitStack()
-        turn.enter_context(self.exclusive())
-        QTimer.singleShot(0, turn.close)  # queued behind the repaint that setData posts
-        self.redraw(plot)
+        with self.exclusive():
+            self.redraw(plot)
         self._frame_cost += time.perf_counter() - now
 
     def _painted(self, seconds: float) -> None:
