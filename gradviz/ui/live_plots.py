@@ -6,7 +6,8 @@ when something changed and the plots are visible, one plot per frame in turn, so
 repaints all three at once and the event loop never waits for more than one plot. Drawing holds
 the GIL that the training thread needs, so the frame rate adapts: after a frame that cost c
 seconds (setData and painting), the next one waits c / DRAW_BUDGET (at most MAX_WAIT), which
-keeps the plots' share of the time near 4%. ``exclusive``, when set, gives each frame's setData
+keeps the plots' share of the time near 4% while training runs (``set_training``); when it
+stops, the plots catch up on the next frames. ``exclusive``, when set, gives each frame's setData
 and each paint the GIL to themselves (see gradviz.ui.training_worker).
 """
 
@@ -136,6 +137,7 @@ class LivePlots(QWidget):
         self._turn = 0  # the plot the next frame starts looking at
         self._frame_start = 0.0
         self._frame_cost = 0.0
+        self._training = False  # frames keep to the budget only while training runs
         # x ranges grow in round steps and y ranges jump between round numbers instead of moving
         # with every point, so the axes are seldom redrawn; a plot stops following the data once
         # the user pans or zooms it (until clear())
@@ -238,11 +240,16 @@ class LivePlots(QWidget):
         """How many iterations the loss buffer holds."""
         return len(self._loss)
 
+    def set_training(self, running: bool) -> None:
+        """Whether training runs: only then do frames wait to keep within DRAW_BUDGET."""
+        self._training = running
+
     def _tick(self) -> None:
         if not self._dirty:
             return
         now = time.perf_counter()
-        if now < self._frame_start + min(self._frame_cost / DRAW_BUDGET, MAX_WAIT):
+        wait = min(self._frame_cost / DRAW_BUDGET, MAX_WAIT) if self._training else 0.0
+        if now < self._frame_start + wait:
             return  # the last frame was expensive: wait so that drawing stays within budget
         self._frame_start, self._frame_cost = now, 0.0
         n = len(self._plots)

@@ -102,6 +102,7 @@ class TrainingPanel(QWidget):
         self._build_controls()
         self.plots = LivePlots(self)
         self.plots.exclusive = self._runner.exclusive
+        self.running_changed.connect(self.plots.set_training)
         self.lossPlot = self.plots.lossPlot
         self.accuracyPlot = self.plots.accuracyPlot
         self.updateRatioPlot = self.plots.updateRatioPlot

@@ -121,7 +121,8 @@ def test_x_range_grows_in_steps_and_stops_following_after_a_manual_zoom(plots):
     assert plots.lossPlot.getViewBox().viewRange()[0][1] > 200
 
 
-def test_an_expensive_frame_delays_the_next_one(plots):
+def test_an_expensive_frame_delays_the_next_one_while_training_runs(plots):
+    plots.set_training(True)
     plots.add_records(records([1.0, 2.0]))
     plots._tick()  # the first frame draws at once
     assert len(plots.loss_curve.yData) == 2
@@ -134,6 +135,12 @@ def test_an_expensive_frame_delays_the_next_one(plots):
         plots._frame_cost = 0.0
         plots._tick()
     assert len(plots.loss_curve.yData) == 3
+    plots.add_records(records([1.0, 2.0, 3.0, 4.0])[3:])
+    plots._frame_cost = 3600.0
+    plots.set_training(False)  # stopped: the plots catch up at once
+    for _ in range(3):
+        plots._tick()
+    assert len(plots.loss_curve.yData) == 4
 
 
 def test_each_frame_redraws_one_plot_in_turn(plots):
