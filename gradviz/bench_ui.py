@@ -24,13 +24,18 @@ def _run(panel, app, steps: int) -> float:
 
     panel.reset()
     loop = QEventLoop()
-    panel.running_changed.connect(lambda running: None if running else loop.quit())
+
+    def stopped(running: bool) -> None:
+        if not running:
+            loop.quit()
+
+    panel.running_changed.connect(stopped)
     start = time.perf_counter()
     panel.play(max_steps=steps)
     if panel.is_running():
         loop.exec()
     elapsed = time.perf_counter() - start
-    panel.running_changed.disconnect()
+    panel.running_changed.disconnect(stopped)
     app.processEvents()
     if panel.trainer.iteration != steps:
         raise RuntimeError(f"trained {panel.trainer.iteration} steps instead of {steps}")

@@ -102,7 +102,6 @@ class TrainingPanel(QWidget):
         self._build_controls()
         self.plots = LivePlots(self)
         self.plots.exclusive = self._runner.exclusive
-        self.running_changed.connect(self.plots.set_training)
         self.lossPlot = self.plots.lossPlot
         self.accuracyPlot = self.plots.accuracyPlot
         self.updateRatioPlot = self.plots.updateRatioPlot
@@ -239,6 +238,7 @@ class TrainingPanel(QWidget):
             return
         self._show_message("")
         self._runner.start(self._trainer, max_steps)
+        self.plots.set_training(True)
         self._sync_buttons()
         self.running_changed.emit(True)
 
@@ -330,6 +330,7 @@ class TrainingPanel(QWidget):
         self.training_step.emit(records[-1])
 
     def _on_runner_stopped(self, error: str | None) -> None:
+        self.plots.set_training(False)
         self._sync_buttons()
         self.running_changed.emit(False)
         if error:

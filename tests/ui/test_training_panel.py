@@ -40,6 +40,7 @@ def test_play_fills_the_plots_and_pause_stops(qtbot, panel):
     with qtbot.waitSignal(panel.running_changed) as started:
         qtbot.mouseClick(panel.trainButton, CLICK)
     assert started.args == [True]
+    assert panel.plots._training  # the plots keep to their drawing budget
     assert panel.trainButton.isChecked()
     assert panel.trainButton.text() == "Pause"
     # train past the first epoch end (48 examples / 16 = 3 iterations per epoch)
@@ -56,6 +57,7 @@ def test_play_fills_the_plots_and_pause_stops(qtbot, panel):
 
     qtbot.mouseClick(panel.trainButton, CLICK)
     assert not panel.is_running()
+    assert not panel.plots._training  # and catch up at once
     assert not panel.trainButton.isChecked()
     assert panel.trainButton.text() == "Play"
     iteration = panel.trainer.iteration
