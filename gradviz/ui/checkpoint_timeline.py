@@ -14,8 +14,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,7 +30,7 @@ from gradviz.core.report import GREAT, OK, WORRY
 from gradviz.core.training import Trainer
 from gradviz.ui.check_worker import ClosingWorker
 from gradviz.ui.explanation_panel import STATUS_COLOURS
-from gradviz.ui.theme import style_plot
+from gradviz.ui.theme import FollowsPalette, style_plot
 
 DEFAULT_ITERATIONS = (0, 100, 500)
 PROGRESS_STEPS = 50  # training steps between progress reports (and chances to cancel)
@@ -82,7 +81,7 @@ def _checkpoints(trainer: Trainer, at: list[int], X, y, options: dict[str, Any])
                 yield cp
 
 
-class CheckpointTimeline(QWidget):
+class CheckpointTimeline(FollowsPalette, QWidget):
     """Checks at chosen iterations of a training run (in a worker). ``set_source(prepare)`` gives
     what to train; ``run()`` starts. Emits checkpoint_selected(iteration, report, params) when the slider
     picks a checkpoint, finished(list of Checkpoint) at the end and failed(str) on an error."""
@@ -328,14 +327,6 @@ class CheckpointTimeline(QWidget):
         self.plot.getAxis("left").setTicks([[(float(k), f"1e{k}") for k in decades], []])
 
     # -- theme ---------------------------------------------------------------------------------
-    def _text_colour(self):
-        return self.palette().color(QPalette.ColorRole.WindowText)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
-
     def _apply_palette(self) -> None:
         text = style_plot(self.plot, self.palette())
         self._line.setPen(pg.mkPen(text, width=2))

@@ -252,9 +252,9 @@ class LivePlots(QWidget):
         if now < self._frame_start + wait:
             return  # the last frame was expensive: wait so that drawing stays within budget
         self._frame_start, self._frame_cost = now, 0.0
-        n = len(self._plots)
-        plot = next(p for i in range(n) if (p := self._plots[(self._turn + i) % n]) in self._dirty)
-        self._turn = (self._plots.index(plot) + 1) % n
+        in_turn = self._plots[self._turn:] + self._plots[:self._turn]
+        plot = next(p for p in in_turn if p in self._dirty)
+        self._turn = (self._plots.index(plot) + 1) % len(self._plots)
         with self.exclusive():
             self.redraw(plot)
         self._frame_cost += time.perf_counter() - now

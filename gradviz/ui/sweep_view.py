@@ -12,14 +12,14 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 from superqt.utils import create_worker
 
 from gradviz.core.network import Network
 from gradviz.core.sweep import Sweep, epsilon_sweep
-from gradviz.ui.theme import style_plot
+from gradviz.ui.theme import FollowsPalette, style_plot
 
 #: colour per dtype (Okabe–Ito: colour-blind safe, visible on light and dark backgrounds)
 DTYPE_COLOURS = {"float64": "#0072B2", "float32": "#E69F00", "float16": "#009E73"}
@@ -55,7 +55,7 @@ def drawable(epsilons: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.n
     return epsilons[keep], errors[keep]
 
 
-class SweepView(QWidget):
+class SweepView(FollowsPalette, QWidget):
     """Sweeps ε for a block or one component. ``set_target(model, X, y, block, index)`` then
     ``run()`` (or ``sweep(...)`` for both). Emits finished(Sweep) or failed(str)."""
 
@@ -279,14 +279,6 @@ class SweepView(QWidget):
         self._fit_side()
 
     # -- theme ---------------------------------------------------------------------------------
-    def _text_colour(self):
-        return self.palette().color(QPalette.ColorRole.WindowText)
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:
-            self._apply_palette()
-        super().changeEvent(event)
-
     def _apply_palette(self) -> None:
         text = style_plot(self.plot, self.palette())
         self.legend.setLabelTextColor(text)

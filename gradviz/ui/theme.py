@@ -3,13 +3,26 @@ desktop's colour scheme and keeps following it while the app runs."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 from gradviz.ui.settings import THEMES
 
 _state = {"theme": "system", "connected": False}
+
+
+class FollowsPalette:
+    """Mixin for a QWidget that styles itself in ``_apply_palette()``: it runs again whenever the
+    palette changes (a theme switch)."""
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._apply_palette()
+        super().changeEvent(event)
+
+    def _text_colour(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.WindowText)
 
 
 def dark_palette() -> QPalette:
