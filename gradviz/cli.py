@@ -7,13 +7,13 @@ import json
 import sys
 from pathlib import Path
 
-from gradviz.core.bugs import BUG_KINDS, Bug
-from gradviz.core.gradcheck import ENGINES, METHODS, gradient_check
-from gradviz.core.network import TERMS
-from gradviz.core.objective import DROPOUT_MODES
-from gradviz.core.report import CheckReport
-from gradviz.core.session import OPTIMIZERS, Session
-from gradviz.core.spec import DTYPES
+from gradviz.core.check.gradcheck import ENGINES, METHODS, gradient_check
+from gradviz.core.check.objective import DROPOUT_MODES
+from gradviz.core.data.session import OPTIMIZERS, Session
+from gradviz.core.model.bugs import BUG_KINDS, Bug
+from gradviz.core.model.network import TERMS
+from gradviz.core.model.spec import DTYPES
+from gradviz.core.report.check_report import CheckReport
 from gradviz.resources import presets_dir
 
 DEMO_PRESET = presets_dir() / "spiral-tanh.gradviz.json"
@@ -143,7 +143,7 @@ def format_report(report: CheckReport) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from gradviz.core.problem import build_problem
+    from gradviz.core.data.problem import build_problem
 
     session = load_session(args)
     problem = build_problem(session, data_path=args.data)
@@ -159,8 +159,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_sanity(args: argparse.Namespace) -> int:
-    from gradviz.core.problem import build_problem
-    from gradviz.core.sanity import run_sanity_checks
+    from gradviz.core.data.problem import build_problem
+    from gradviz.core.teach.sanity import run_sanity_checks
 
     problem = build_problem(load_session(args), data_path=args.data)
     results = run_sanity_checks(problem.net.spec, problem.X, problem.y)
@@ -170,8 +170,8 @@ def run_sanity(args: argparse.Namespace) -> int:
 
 
 def run_sweep(args: argparse.Namespace) -> int:
-    from gradviz.core.problem import build_problem
-    from gradviz.core.sweep import epsilon_sweep
+    from gradviz.core.data.problem import build_problem
+    from gradviz.core.teach.sweep import epsilon_sweep
 
     problem = build_problem(load_session(args), data_path=args.data)
     sweep = epsilon_sweep(problem.net, problem.X_check, problem.y_check, block=args.block,
@@ -184,9 +184,9 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from gradviz.core.checkpoints import iter_check_during_training
-    from gradviz.core.problem import build_problem
-    from gradviz.core.training import Trainer
+    from gradviz.core.data.problem import build_problem
+    from gradviz.core.model.training import Trainer
+    from gradviz.core.teach.checkpoints import iter_check_during_training
 
     session = load_session(args)
     problem = build_problem(session, data_path=args.data)
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
             return app_main([])
         args = build_parser().parse_args(argv)
         if args.command == "bench":
-            from gradviz.bench import main as bench_main
+            from gradviz.bench.fastcheck import main as bench_main
 
             return bench_main(args.rest)
         if args.command in COMMANDS:

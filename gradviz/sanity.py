@@ -1,4 +1,4 @@
-"""`gradviz.sanity`: the sanity checks before training (see gradviz.core.sanity)."""
+"""`gradviz.sanity`: the sanity checks before training (see gradviz.core.teach.sanity)."""
 
-from gradviz.core.sanity import *  # noqa: F403
-from gradviz.core.sanity import __all__  # noqa: F401
+from gradviz.core.teach.sanity import *  # noqa: F403
+from gradviz.core.teach.sanity import __all__  # noqa: F401

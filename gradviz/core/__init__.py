@@ -1,30 +1,38 @@
 """The gradviz engine: numpy only (no Qt), shared by the app, the CLI, user scripts and tests."""
 
-from gradviz.core.biasvariance import BiasVariance, diagnose
-from gradviz.core.bugs import BUG_KINDS, Bug
-from gradviz.core.checkpoints import Checkpoint, check_during_training, iter_check_during_training
-from gradviz.core.datasets import DATASETS, Dataset, Normalizer, load_dataset, make_dataset, split, targets
-from gradviz.core.diagnosis import DIAGNOSIS_KINDS, Diagnosis, diagnose_report
-from gradviz.core.gradcheck import (
+from gradviz.core.check.gradcheck import (
     CheckProgress,
     gradient_check,
     iter_gradient_check,
     numeric_derivative,
 )
-from gradviz.core.network import Network, validate_data
-from gradviz.core.quickcheck import QuickBlock, QuickCheckReport, quick_check
-from gradviz.core.report import BlockResult, CheckReport, Component
-from gradviz.core.sanity import (
+from gradviz.core.check.quickcheck import QuickBlock, QuickCheckReport, quick_check
+from gradviz.core.data.datasets import (
+    DATASETS,
+    Dataset,
+    Normalizer,
+    load_dataset,
+    make_dataset,
+    split,
+    targets,
+)
+from gradviz.core.diagnosis.diagnosis import DIAGNOSIS_KINDS, Diagnosis, diagnose_report
+from gradviz.core.model.bugs import BUG_KINDS, Bug
+from gradviz.core.model.network import Network, validate_data
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.core.model.theta import ThetaIndex, params_to_vector, vector_to_params
+from gradviz.core.model.training import OPTIMIZERS, EpochRecord, History, StepRecord, Trainer
+from gradviz.core.report.check_report import BlockResult, CheckReport, Component
+from gradviz.core.teach.biasvariance import BiasVariance, diagnose
+from gradviz.core.teach.checkpoints import Checkpoint, check_during_training, iter_check_during_training
+from gradviz.core.teach.sanity import (
     SanityResult,
     initial_loss_check,
     overfit_check,
     regularization_check,
     run_sanity_checks,
 )
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.core.sweep import Sweep, epsilon_sweep
-from gradviz.core.theta import ThetaIndex, params_to_vector, vector_to_params
-from gradviz.core.training import OPTIMIZERS, EpochRecord, History, StepRecord, Trainer
+from gradviz.core.teach.sweep import Sweep, epsilon_sweep
 
 __all__ = [
     "BUG_KINDS",

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from gradviz.ui.common.settings import AppSettings
+from gradviz.ui.common.theme import apply_theme
 from gradviz.ui.main_window import MainWindow
-from gradviz.ui.settings import AppSettings
-from gradviz.ui.theme import apply_theme
 
 
 def application(argv: list[str] | None = None) -> QApplication:

@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
 from gradviz.resources import presets_dir
-from gradviz.ui.theme import apply_theme, current_theme
+from gradviz.ui.common.theme import apply_theme, current_theme
 
 if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow

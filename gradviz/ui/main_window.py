@@ -18,22 +18,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.bugs import Bug
-from gradviz.core.network import Network
-from gradviz.core.problem import Problem, build_problem
-from gradviz.core.report import CheckReport
-from gradviz.core.session import DataSettings, Session
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.ui.builder_panel import BuilderPanel
-from gradviz.ui.check_panel import CheckPanel
-from gradviz.ui.check_worker import CheckRunner
-from gradviz.ui.classroom_integration import install_classroom
+from gradviz.core.data.problem import Problem, build_problem
+from gradviz.core.data.session import DataSettings, Session
+from gradviz.core.model.bugs import Bug
+from gradviz.core.model.network import Network
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.core.report.check_report import CheckReport
+from gradviz.ui.builder.builder_panel import BuilderPanel
+from gradviz.ui.check.check_panel import CheckPanel
+from gradviz.ui.check.check_worker import CheckRunner
+from gradviz.ui.check.heatmap_view import HeatmapPanel
+from gradviz.ui.check.inspector import InspectorPanel, describe_component
+from gradviz.ui.check.verdict import Verdict, VerdictArea, VerdictLabel
+from gradviz.ui.classroom.classroom_integration import install_classroom
+from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.file_actions import FileActions
-from gradviz.ui.heatmap_view import HeatmapPanel
-from gradviz.ui.inspector import InspectorPanel, describe_component
-from gradviz.ui.settings import AppSettings
-from gradviz.ui.training_panel import TrainingPanel
-from gradviz.ui.verdict import Verdict, VerdictArea, VerdictLabel
+from gradviz.ui.training.training_panel import TrainingPanel
 
 PARAMS_MS = 250  # the schematic follows training at most this often
 PLOTS_HEIGHT = 250  # px for the live plots dock when training starts

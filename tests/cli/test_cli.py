@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from gradviz.cli import main
-from gradviz.core.report import CheckReport
-from gradviz.core.session import Session
+from gradviz.core.data.session import Session
+from gradviz.core.report.check_report import CheckReport
 from gradviz.resources import presets_dir
 
 SMALL = str(presets_dir() / "small-relu.gradviz.json")

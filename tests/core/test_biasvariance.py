@@ -2,7 +2,7 @@
 
 import pytest
 
-from gradviz.core.biasvariance import BiasVariance, diagnose
+from gradviz.core.teach.biasvariance import BiasVariance, diagnose
 
 CASES = [  # (train, dev) in percent -> diagnosis (Ng, Bayes error ≈ 0 %)
     (1.0, 11.0, "high variance"),

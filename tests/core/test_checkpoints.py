@@ -15,7 +15,7 @@ from gradviz.core import (
     check_during_training,
     gradient_check,
 )
-from gradviz.core.checkpoints import iter_check_during_training
+from gradviz.core.teach.checkpoints import iter_check_during_training
 
 
 def near_zero_net(bug=None):

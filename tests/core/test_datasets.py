@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gradviz.core.datasets import (
+from gradviz.core.data.datasets import (
     DATASETS,
     Dataset,
     Normalizer,

@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 from helpers import make_data, make_spec, snapshot
 
-from gradviz import bench
-from gradviz.core import LayerSpec, Network, NetworkSpec, fastcheck, gradient_check, iter_gradient_check
-from gradviz.core.objective import NetworkObjective
+from gradviz.bench import fastcheck as bench
+from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check
+from gradviz.core.check import fastcheck
+from gradviz.core.check.objective import NetworkObjective
 
 M = 5
 

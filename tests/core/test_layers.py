@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import numeric_gradient_array, rel_error
 
-from gradviz.core import layers as ops
+from gradviz.core.model import layers as ops
 
 ACTIVATIONS = ["relu", "leaky_relu", "tanh", "sigmoid", "linear"]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from helpers import numeric_gradient, rel_error
 
-from gradviz.core import losses
+from gradviz.core.model import losses
 
 M, C = 6, 4
 

@@ -60,3 +60,29 @@ def test_public_modules_and_names_are_reachable_from_the_package():
     for name in ("Trainer", "diagnose", "epsilon_sweep", "check_during_training", "quick_check",
                  "gradient_check", "numeric_derivative", "params_to_vector", "BUG_KINDS"):
         assert hasattr(gradviz, name), name
+
+
+# each engine sub-package may import only those listed before it (and itself)
+LAYERS = ["model", "report", "diagnosis", "check", "teach", "data"]
+
+
+def test_engine_sub_packages_import_only_lower_layers():
+    wrong = []
+    for rank, package in enumerate(LAYERS):
+        allowed = {f"gradviz.core.{p}" for p in LAYERS[: rank + 1]}
+        for path in sorted((CORE / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    parts = node.module.split(".")
+                    if parts[:2] == ["gradviz", "core"] and len(parts) > 2:
+                        if ".".join(parts[:3]) not in allowed:
+                            wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
+                    elif parts[0] == "gradviz" and parts[:2] != ["gradviz", "core"]:
+                        wrong.append(f"{path.relative_to(ROOT)} imports {node.module}")
+    assert wrong == []
+
+
+def test_every_engine_module_sits_in_a_layer():
+    loose = [p.name for p in CORE.glob("*.py") if p.name != "__init__.py"]
+    assert loose == []
+    assert sorted(p.name for p in CORE.iterdir() if p.is_dir() and p.name != "__pycache__") == sorted(LAYERS)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check
-from gradviz.core.report import norm_ratio
+from gradviz.core.report.check_report import norm_ratio
 
 HIDDEN = ["tanh", "sigmoid", "linear", "relu", "leaky_relu"]
 ENGINES = ["reference", "auto"]

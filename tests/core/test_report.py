@@ -10,7 +10,7 @@ import pytest
 from helpers import make_data, make_spec
 
 from gradviz.core import BlockResult, CheckReport, Component, Network, gradient_check
-from gradviz.core.report import norm_ratio, relative_error, status_of
+from gradviz.core.report.check_report import norm_ratio, relative_error, status_of
 
 NAN = np.nan
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from gradviz.core import LayerSpec, NetworkSpec
-from gradviz.core.datasets import make_dataset, targets
-from gradviz.core.sanity import (
+from gradviz.core.data.datasets import make_dataset, targets
+from gradviz.core.teach.sanity import (
     SanityResult,
     initial_loss_check,
     overfit_check,

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from gradviz.core import Network, params_to_vector, vector_to_params
-from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
 
 
 @pytest.fixture

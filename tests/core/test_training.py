@@ -7,8 +7,8 @@ import pytest
 
 import gradviz
 from gradviz.core import LayerSpec, Network, NetworkSpec
-from gradviz.core.datasets import make_dataset, split
-from gradviz.core.training import EpochRecord, Trainer
+from gradviz.core.data.datasets import make_dataset, split
+from gradviz.core.model.training import EpochRecord, Trainer
 
 
 def spiral_net(keep_prob: float = 1.0, seed: int = 0) -> Network:

@@ -3,9 +3,9 @@
 import pytest
 
 import gradviz as gv
-from gradviz.core.problem import build_problem
-from gradviz.core.session import Session
-from gradviz.core.training import Trainer
+from gradviz.core.data.problem import build_problem
+from gradviz.core.data.session import Session
+from gradviz.core.model.training import Trainer
 from gradviz.resources import lessons_dir
 
 LESSONS = sorted(lessons_dir().glob("*.gradviz.json"))

@@ -7,7 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 
 from gradviz.ui import MainWindow
-from gradviz.ui.theme import apply_theme
+from gradviz.ui.common.theme import apply_theme
 
 
 @pytest.fixture(autouse=True)

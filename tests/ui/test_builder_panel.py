@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
-from gradviz.core.session import DataSettings
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.ui.builder_panel import BuilderPanel
+from gradviz.core.data.session import DataSettings
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.builder.builder_panel import BuilderPanel
 
 CLICK = Qt.MouseButton.LeftButton
 

@@ -10,9 +10,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QCheckBox, QLineEdit, QProgressBar, QSlider, QSpinBox
 
 from gradviz.cli import main as cli_main
-from gradviz.core.report import CheckReport
-from gradviz.core.session import CheckSettings, DataSettings, Session
-from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.core.data.session import CheckSettings, DataSettings, Session
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.core.report.check_report import CheckReport
 
 
 def small_session(path, *, keep_prob=1.0, units=8, input_dim=2, dataset="spiral", **check):

@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gradviz.core.network import Network
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.core.training import Trainer
-from gradviz.ui.checkpoint_timeline import CheckpointRun, CheckpointTimeline, parse_iterations
-from gradviz.ui.sweep_view import copy_network
+from gradviz.core.model.network import Network
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.core.model.training import Trainer
+from gradviz.ui.classroom.checkpoint_timeline import CheckpointRun, CheckpointTimeline, parse_iterations
+from gradviz.ui.classroom.sweep_view import copy_network
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.bugs import BUG_KINDS, Bug
-from gradviz.core.gradcheck import gradient_check
-from gradviz.core.network import Network
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.ui.classroom import ClassroomPanel, bug_choices, describe_bug, hidden_reason
+from gradviz.core.check.gradcheck import gradient_check
+from gradviz.core.model.bugs import BUG_KINDS, Bug
+from gradviz.core.model.network import Network
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.classroom.classroom import ClassroomPanel, bug_choices, describe_bug, hidden_reason
 
 
 class FakeWindow(QMainWindow):

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gradviz.core.gradcheck import gradient_check
-from gradviz.core.network import Network
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.ui.explanation_panel import ExplanationPanel, fmt
+from gradviz.core.check.gradcheck import gradient_check
+from gradviz.core.model.network import Network
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.classroom.explanation_panel import ExplanationPanel, fmt
 
 NUMBER = r"([−-]?\d+(?:\.\d+)?)(?: × 10([−-]?\d+))?|10([−-]?\d+)"
 

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QPalette
 
-from gradviz.core.gradcheck import CheckProgress
-from gradviz.core.report import BlockResult, CheckReport
-from gradviz.ui.heatmap_view import REL_TICKS, HeatmapView
+from gradviz.core.check.gradcheck import CheckProgress
+from gradviz.core.report.check_report import BlockResult, CheckReport
+from gradviz.ui.check.heatmap_view import REL_TICKS, HeatmapView
 
 
 def make_report(blocks: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> CheckReport:

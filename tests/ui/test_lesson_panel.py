@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from gradviz.core.session import Session
+from gradviz.core.data.session import Session
 from gradviz.resources import lessons_dir
-from gradviz.ui.lesson_panel import LessonPanel, find_lessons
+from gradviz.ui.classroom.lesson_panel import LessonPanel, find_lessons
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gradviz.core.training import EpochRecord, StepRecord
-from gradviz.ui.live_plots import SMOOTHING, LivePlots
-from gradviz.ui.ring_buffer import RingBuffer
+from gradviz.core.model.training import EpochRecord, StepRecord
+from gradviz.ui.training.live_plots import SMOOTHING, LivePlots
+from gradviz.ui.training.ring_buffer import RingBuffer
 
 
 def test_ring_buffer_keeps_the_newest_rows_in_order():

@@ -20,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.session import CheckSettings, DataSettings, Session
-from gradviz.core.spec import LayerSpec, NetworkSpec
+from gradviz.core.data.session import CheckSettings, DataSettings, Session
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.ui import MainWindow
 from gradviz.ui.app import main
-from gradviz.ui.theme import is_dark
+from gradviz.ui.common.theme import is_dark
 
 CONTRACT = {
     "epsilonInput": QLineEdit, "precisionCombo": QComboBox, "methodCombo": QComboBox,

@@ -6,9 +6,9 @@ import pytest
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from gradviz.core.report import BlockResult, CheckReport
-from gradviz.ui.heatmap_view import HeatmapView
-from gradviz.ui.presenter import (
+from gradviz.core.report.check_report import BlockResult, CheckReport
+from gradviz.ui.check.heatmap_view import HeatmapView
+from gradviz.ui.classroom.presenter import (
     NORMAL_MAP,
     PRESENTER_MAP,
     PRESENTER_SCALE,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from gradviz.ui.theme import apply_theme
+from gradviz.ui.common.theme import apply_theme
 
 
 def pixels(image: QImage) -> np.ndarray:

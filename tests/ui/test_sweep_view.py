@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gradviz.core.network import Network
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.core.sweep import Sweep
-from gradviz.ui.sweep_view import SweepView, copy_network, drawable
+from gradviz.core.model.network import Network
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.core.teach.sweep import Sweep
+from gradviz.ui.classroom.sweep_view import SweepView, copy_network, drawable
 
 KEYS = {("float64", "centered"), ("float64", "forward"), ("float32", "centered"), ("float32", "forward")}
 
@@ -27,7 +27,7 @@ def test_sweeps_a_component_in_a_worker_and_plots_four_curves(qtbot, problem):
     threads = []
 
     def recording_sweep(*args, **kwargs):
-        from gradviz.core.sweep import epsilon_sweep
+        from gradviz.core.teach.sweep import epsilon_sweep
 
         threads.append(threading.current_thread())
         return epsilon_sweep(*args, **kwargs)

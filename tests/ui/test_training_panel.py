@@ -7,10 +7,10 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
-from gradviz.core.problem import build_problem
-from gradviz.core.session import DataSettings, Session, TrainingSettings
-from gradviz.core.spec import LayerSpec, NetworkSpec
-from gradviz.ui.training_panel import LearningRateBox, TrainingPanel
+from gradviz.core.data.problem import build_problem
+from gradviz.core.data.session import DataSettings, Session, TrainingSettings
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.training.training_panel import LearningRateBox, TrainingPanel
 
 CLICK = Qt.MouseButton.LeftButton
 

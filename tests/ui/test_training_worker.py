@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-import gradviz.ui.training_worker as training_worker
-from gradviz.ui.training_worker import TrainingRunner
+import gradviz.ui.training.training_worker as training_worker
+from gradviz.ui.training.training_worker import TrainingRunner
 
 
 class CountingTrainer:

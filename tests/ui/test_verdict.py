@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gradviz.ui.verdict import VerdictArea, VerdictLabel
+from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
 
 TWO_LINES = "Checked: " + "backprop agrees with the numeric gradient " * 3
 LONG = "<br>".join(f"sentence {i}" for i in range(20))

@@ -1,0 +1,1 @@
+"""Benchmarks: the fast engine against the reference loop, and the window's responsiveness."""

@@ -1,0 +1,7 @@
+"""``python -m gradviz.bench``: the fast engine against the reference loop."""
+
+import sys
+
+from gradviz.bench.fastcheck import main
+
+sys.exit(main())

@@ -1,0 +1,295 @@
+"""Gradient checking: compare backprop's dθ with a numeric dθ_approx, component by component.
+
+``iter_gradient_check`` is a generator that yields ``CheckProgress`` per chunk of components
+(for progress bars, progressive heatmaps and cancel) and returns the ``CheckReport``;
+``gradient_check`` runs it to the end.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Generator, Iterable
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from functools import partial
+from numbers import Integral, Real
+
+import numpy as np
+
+from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
+from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
+from gradviz.core.diagnosis.advice import check_warnings
+from gradviz.core.diagnosis.diagnosis import diagnose_check
+from gradviz.core.model.network import TERMS, Network
+from gradviz.core.report.check_report import BlockResult, CheckReport
+
+METHODS = ("centered", "forward", "complex", "richardson")
+ENGINES = ("auto", "fast", "reference")
+PROGRESS_INTERVAL = 0.03  # seconds between progress reports
+
+
+@dataclass
+class CheckProgress:
+    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``."""
+
+    done: int
+    total: int
+    block: str
+    flat: np.ndarray
+    numeric: np.ndarray
+    kink: np.ndarray
+
+
+def numeric_derivative(
+    f: Callable[[float], float], x: float, epsilon: float = 1e-7, method: str = "centered"
+) -> float:
+    """Numeric df/dx of a scalar function: centered, forward, complex or richardson.
+
+    f(θ) = θ³ at θ = 1 with ε = 0.01 gives 3.0001 centered and 3.0301 forward.
+    """
+    _validate_epsilon(epsilon)
+    _one_of("method", method, METHODS)
+    epsilon = float(epsilon)
+    return float(_difference(lambda delta: f(x + delta), _first(f(x)), epsilon, method)[0])
+
+
+def _difference(value: Callable, J0: float, eps: float, method: str) -> tuple[float, list]:
+    """The numeric derivative from ``value(delta)`` evaluations, and what each returned."""
+    if method == "complex":
+        out = value(complex(0.0, eps))
+        return float(np.imag(_first(out))) / eps, [out]
+    if method == "forward":
+        out = value(eps)
+        return (float(np.real(_first(out))) - J0) / eps, [out]
+    plus, minus = value(eps), value(-eps)
+    centered = (float(np.real(_first(plus))) - float(np.real(_first(minus)))) / (2 * eps)
+    if method == "centered":
+        return centered, [plus, minus]
+    half_plus, half_minus = value(eps / 2), value(-eps / 2)
+    half = (float(np.real(_first(half_plus))) - float(np.real(_first(half_minus)))) / eps
+    return (4 * half - centered) / 3, [plus, minus, half_plus, half_minus]
+
+
+def _first(out):
+    return out[0] if isinstance(out, tuple) else out
+
+
+def _one_of(name: str, value: object, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    if value not in allowed:
+        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+
+
+def _validate_epsilon(epsilon: object) -> None:
+    if isinstance(epsilon, bool) or not isinstance(epsilon, Real) or not (
+        math.isfinite(epsilon) and epsilon > 0
+    ):
+        raise ValueError(f"epsilon must be a finite number > 0; got {epsilon!r}")
+
+
+def make_objective(model, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int):
+    """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective."""
+    if isinstance(model, Network):
+        return NetworkObjective(model, X, y, dropout=dropout, terms=terms,
+                                loss_scale=loss_scale, seed=seed)
+    if dropout != "off":
+        raise ValueError("dropout modes 'frozen' and 'resample' need the built-in gradviz Network; "
+                         "turn your model's dropout off (keep_prob = 1) and use dropout='off'")
+    if terms != "all":
+        raise ValueError("terms='data' or 'reg' needs the built-in gradviz Network")
+    return ModelObjective(model, X, y, loss_scale=loss_scale)
+
+
+def select_components(
+    shapes: dict[str, tuple[int, ...]], blocks: Iterable[str] | None, sample: int | None, seed: int
+) -> dict[str, np.ndarray]:
+    """Flat indices to check per block: all, or ``sample`` random ones (seeded), sorted."""
+    names = list(shapes)
+    if blocks is not None:
+        if isinstance(blocks, str) or not isinstance(blocks, Iterable):
+            blocks = [blocks]
+        blocks = list(blocks)
+        unknown = [b for b in blocks if not isinstance(b, str) or b not in shapes]
+        if unknown or not blocks:
+            raise ValueError(f"blocks must name parameters among {', '.join(names)}; got {blocks}")
+        names = [n for n in names if n in blocks]
+    rng = np.random.default_rng(seed)
+    plan = {}
+    for name in names:
+        size = math.prod(shapes[name])
+        if sample is None or sample >= size:
+            plan[name] = np.arange(size)
+        else:
+            plan[name] = np.sort(rng.choice(size, size=sample, replace=False))
+    return plan
+
+
+def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
+    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink)."""
+    for i, f in enumerate(flat):
+        numeric, outs = _difference(
+            lambda d, f=int(f): objective.value(name, f, d), objective.J0, epsilon, method
+        )
+        yield i, numeric, any(out[1] for out in outs)
+
+
+def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
+    """The reference loop's results as (start, stop, numeric, kink), about PROGRESS_INTERVAL apart."""
+    values, crossed = np.empty(len(flat)), np.zeros(len(flat), dtype=bool)
+    first, last_yield = 0, time.perf_counter()
+    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method):
+        values[i], crossed[i] = value, kink
+        now = time.perf_counter()
+        if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
+            yield first, i + 1, values[first : i + 1], crossed[first : i + 1]
+            first, last_yield = i + 1, now
+
+
+def iter_gradient_check(
+    model,
+    X,
+    y,
+    *,
+    epsilon: float = 1e-7,
+    method: str = "centered",
+    dropout: str = "off",
+    terms: str = "all",
+    blocks: Iterable[str] | None = None,
+    sample: int | None = None,
+    loss_scale: float = 1.0,
+    seed: int = 0,
+    engine: str = "auto",
+    threads: int | None = None,
+) -> Generator[CheckProgress, None, CheckReport]:
+    """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
+    _validate_epsilon(epsilon)
+    epsilon = float(epsilon)
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
+        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    if threads is not None and (isinstance(threads, bool) or not isinstance(threads, Integral)
+                                or threads < 1):
+        raise ValueError(f"threads must be a whole number >= 1 or None; got {threads!r}")
+    seed, threads = int(seed), None if threads is None else int(threads)
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, Integral) or sample < 1):
+        raise ValueError(f"sample must be a whole number >= 1 (components per block); got {sample!r}")
+    sample = None if sample is None else int(sample)
+    _one_of("method", method, METHODS)
+    _one_of("dropout", dropout, DROPOUT_MODES)
+    _one_of("terms", terms, TERMS)
+    _one_of("engine", engine, ENGINES)
+    if isinstance(loss_scale, bool) or not (
+        isinstance(loss_scale, Real) and math.isfinite(loss_scale) and loss_scale > 0
+    ):
+        raise ValueError(f"loss_scale must be a finite number > 0; got {loss_scale!r}")
+    if method == "complex":
+        if not isinstance(model, Network):
+            raise ValueError("method 'complex' needs the built-in gradviz Network: a custom "
+                             "model's loss may not be analytic; use 'centered'")
+        if model.spec.l1 and terms != "data":
+            raise ValueError("method 'complex' needs an analytic loss, and the L1 term |W| is not; "
+                             "set l1 to 0, check terms='data', or use 'centered'")
+        if model.spec.dtype == "float16":
+            raise ValueError("method 'complex' has no float16 complex type; use float32 or float64")
+
+    if not isinstance(getattr(model, "params", None), dict) or not callable(
+        getattr(model, "loss", None)
+    ):
+        raise ValueError("a model needs .params (a dict of arrays) and .loss(X, y) -> (J, grads)")
+    unavailable = fast_unavailable(model, dropout)
+    if engine == "fast" and unavailable:
+        raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
+                         "use engine 'auto' or 'reference'")
+    used_engine = "reference" if engine == "reference" or unavailable else "fast"
+    start = time.perf_counter()
+    with preserved_params(model.params):
+        objective = make_objective(model, X, y, dropout=dropout, terms=terms,
+                                   loss_scale=loss_scale, seed=seed)
+        shapes = {k: v.shape for k, v in objective.params.items()}
+        plan = select_components(shapes, blocks, sample, seed)
+        numeric = {k: np.full(shapes[k], np.nan) for k in plan}
+        kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
+        total, done = sum(len(f) for f in plan.values()), 0
+        fast = partial(fast_numeric, workers=threads)
+        chunker = _reference_chunks if used_engine == "reference" else fast
+        for name, flat in plan.items():
+            with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
+                for lo, hi, values, crossed in chunks:
+                    chunk = flat[lo:hi]
+                    # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
+                    numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
+                    kink[name].flat[chunk] = crossed
+                    done += len(chunk)
+                    yield CheckProgress(done, total, name, chunk,
+                                        numeric[name].flat[chunk], kink[name].flat[chunk])
+        report = CheckReport(
+            {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
+            settings={
+                "epsilon": epsilon, "method": method, "dropout": dropout, "terms": terms,
+                "blocks": list(plan), "sample": sample, "loss_scale": loss_scale, "seed": seed,
+                "dtype": str(objective.dtype),
+            },
+            loss=objective.J0,
+            engine=used_engine,
+        )
+        if engine == "auto" and unavailable:
+            report.warnings.append(f"checked with the slow reference loop: {unavailable}")
+        report.warnings.extend(check_warnings(report, objective))
+        diagnose_check(report, objective)
+        report.elapsed = time.perf_counter() - start
+        return report
+
+
+@contextmanager
+def preserved_params(params: dict):
+    """Inside the block params may be perturbed; afterwards (even on error) every block is the
+    same object as before, holding the same bits."""
+    saved = {k: (v, np.array(v, copy=True)) for k, v in params.items()}
+    try:
+        yield
+    finally:
+        for name, (original, copy) in saved.items():
+            if isinstance(original, np.ndarray):
+                np.copyto(original, copy)
+            params[name] = original
+
+
+def gradient_check(
+    model,
+    X,
+    y,
+    *,
+    epsilon: float = 1e-7,
+    method: str = "centered",
+    dropout: str = "off",
+    terms: str = "all",
+    blocks: Iterable[str] | None = None,
+    sample: int | None = None,
+    loss_scale: float = 1.0,
+    seed: int = 0,
+    engine: str = "auto",
+    threads: int | None = None,
+) -> CheckReport:
+    """Compare every (or a sample of) component of backprop's gradient with a numeric one.
+
+    model: a gradviz Network or any object with ``.params`` (dict of arrays) and
+    ``.loss(X, y) -> (J, grads)``. method: centered, forward, complex, richardson.
+    dropout: off (keep_prob treated as 1), frozen (one mask for every evaluation and backprop),
+    resample (a fresh mask per evaluation: shows why the check fails with dropout).
+    terms: all, data (no regularization) or reg (regularization alone). blocks: names to check.
+    sample: components per block (seeded by ``seed``); the rest are NaN (unchecked).
+    engine: auto (the fast engine whenever it can serve the check, else the reference loop with
+    the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
+    threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
+    The model's parameters are unchanged afterwards, bit for bit, even on error.
+    """
+    run = iter_gradient_check(
+        model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,
+        blocks=blocks, sample=sample, loss_scale=loss_scale, seed=seed, engine=engine,
+        threads=threads,
+    )
+    while True:
+        try:
+            next(run)
+        except StopIteration as stop:
+            return stop.value

@@ -1,0 +1,1 @@
+"""Data and sessions: data sets, `.gradviz.json` sessions, and the problem a session describes."""

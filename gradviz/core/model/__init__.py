@@ -1,0 +1,1 @@
+"""The built-in network: specs, layers (forward beside backward), losses, planted bugs, θ, training."""

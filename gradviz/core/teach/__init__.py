@@ -1,0 +1,1 @@
+"""The lectures' experiments: ε sweep, checks during training, sanity checks, bias and variance."""

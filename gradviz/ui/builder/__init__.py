@@ -1,0 +1,1 @@
+"""The network builder: layer table, undoable edits, schematic."""

@@ -1,0 +1,1 @@
+"""The check: its settings panel, the worker that runs it, the heatmap, verdict and inspector."""

@@ -1,0 +1,164 @@
+"""Run a gradient check off the GUI thread (a superqt GeneratorWorker around iter_gradient_check)
+and hand its progress to the GUI at most every UPDATE_MS, its report when done."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from superqt.utils import GeneratorWorker
+
+from gradviz.core.check.gradcheck import CheckProgress, iter_gradient_check, make_objective
+from gradviz.core.check.quickcheck import QuickCheckReport, quick_check
+from gradviz.ui.check.verdict import Verdict
+
+UPDATE_MS = 50
+THREADS = 1
+
+
+def _check(net, X, y, kwargs: dict[str, Any]):
+    """Yield the analytic gradient (dict of arrays) first, then CheckProgress chunks; return the
+    CheckReport of ``gradient_check(net, X, y, **kwargs)`` and its Verdict."""
+    try:
+        objective = make_objective(net, X, y, dropout=kwargs.get("dropout", "off"),
+                                   terms=kwargs.get("terms", "all"), loss_scale=1.0,
+                                   seed=kwargs.get("seed", 0))
+        yield objective.analytic
+        # one engine thread: the other core stays with the window, which must keep responding
+        report = yield from iter_gradient_check(net, X, y, threads=THREADS, **kwargs)
+        return report, Verdict.of(report)
+    except RuntimeError as exc:  # superqt takes a RuntimeError for a deleted worker and goes quiet
+        raise CheckError(str(exc) or type(exc).__name__) from exc
+
+
+def _quick(net, X, y, kwargs: dict[str, Any]):
+    """quick_check as a generator with nothing to yield, so the same worker runs it."""
+    yield from ()
+    try:
+        return quick_check(net, X, y, **kwargs)
+    except RuntimeError as exc:
+        raise CheckError(str(exc) or type(exc).__name__) from exc
+
+
+class CheckError(Exception):
+    """A RuntimeError raised by the check, passed on as an ordinary error."""
+
+
+class ClosingWorker(GeneratorWorker):
+    """A GeneratorWorker that closes its generator when it stops (so an aborted check restores
+    the parameters in its own thread) and says when it is done."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.done = threading.Event()
+
+    def work(self):
+        try:
+            return super().work()
+        finally:
+            self._gen.close()
+            self.done.set()
+
+
+class CheckRunner(QObject):
+    """One gradient check at a time. Signals arrive on the GUI thread.
+
+    started_check(dict): the analytic gradient by block, before any numeric value;
+    progressed(list[CheckProgress], float): chunks since the last update, seconds left (or nan);
+    finished_check(CheckReport, Verdict); finished_quick(QuickCheckReport); failed(str): the error message;
+    cancelled(): after Cancel, once the parameters are restored.
+    """
+
+    started_check = Signal(object)
+    progressed = Signal(object, float)
+    finished_check = Signal(object, object)
+    finished_quick = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker: ClosingWorker | None = None
+        self._pending: list[CheckProgress] = []
+        self._t0 = 0.0
+        self._timer = QTimer(self)
+        self._timer.setInterval(UPDATE_MS)
+        self._timer.timeout.connect(self._flush)
+
+    def is_running(self) -> bool:
+        return self._worker is not None
+
+    def start(self, net, X, y, kwargs: dict[str, Any]) -> None:
+        """Check ``net`` on (X, y) with gradient_check's keyword arguments; cancels a running check."""
+        self._run(_check, net, X, y, kwargs)
+
+    def start_quick(self, net, X, y, kwargs: dict[str, Any]) -> None:
+        """The same with quick_check and its keyword arguments."""
+        self._run(_quick, net, X, y, kwargs)
+
+    def _run(self, function, net, X, y, kwargs: dict[str, Any]) -> None:
+        self.cancel(wait=True)
+        worker = ClosingWorker(function, net, X, y, dict(kwargs))
+        worker.yielded.connect(lambda item, w=worker: self._on_yielded(w, item))
+        worker.returned.connect(lambda report, w=worker: self._on_returned(w, report))
+        worker.errored.connect(lambda exc, w=worker: self._on_errored(w, exc))
+        worker.finished.connect(lambda w=worker: self._on_finished(w))
+        self._worker, self._pending, self._t0 = worker, [], time.perf_counter()
+        self._timer.start()
+        worker.start()
+
+    def cancel(self, wait: bool = False, timeout: float = 5.0) -> None:
+        """Ask the running check to stop; with ``wait``, block until it has (params restored)."""
+        worker = self._worker
+        if worker is None:
+            return
+        worker.quit()
+        if wait:
+            worker.done.wait(timeout)
+            self._stop(worker)
+            self.cancelled.emit()
+
+    # -- worker signals (queued to the GUI thread) ---------------------------------------------
+    def _on_yielded(self, worker: ClosingWorker, item) -> None:
+        if worker is not self._worker:
+            return
+        if isinstance(item, CheckProgress):
+            self._pending.append(item)
+        else:
+            self.started_check.emit(item)
+
+    def _on_returned(self, worker: ClosingWorker, result) -> None:
+        if worker is self._worker:
+            self._flush()
+            self._stop(worker)
+            if isinstance(result, QuickCheckReport):
+                self.finished_quick.emit(result)
+            else:
+                self.finished_check.emit(*result)
+
+    def _on_errored(self, worker: ClosingWorker, exc: BaseException) -> None:
+        if worker is self._worker:
+            self._stop(worker)
+            self.failed.emit(str(exc) or type(exc).__name__)
+
+    def _on_finished(self, worker: ClosingWorker) -> None:
+        if worker is self._worker:  # neither returned nor errored: it was aborted
+            self._stop(worker)
+            self.cancelled.emit()
+
+    def _stop(self, worker: ClosingWorker) -> None:
+        if worker is self._worker:
+            self._worker = None
+            self._pending = []
+            self._timer.stop()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunks, self._pending = self._pending, []
+        last = chunks[-1]
+        elapsed = time.perf_counter() - self._t0
+        left = elapsed * (last.total - last.done) / last.done if last.done else float("nan")
+        self.progressed.emit(chunks, left)

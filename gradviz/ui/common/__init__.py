@@ -1,0 +1,1 @@
+"""Shared by every panel: theme and settings."""

@@ -1,0 +1,1 @@
+"""Training: the panel, its worker thread, the live plots."""

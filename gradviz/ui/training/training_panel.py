@@ -1,0 +1,384 @@
+"""The training panel: Play / Pause / Step / Reset, learning rate, optimizer, batch size, and the
+live plots. Training runs in a TrainingThread; the panel only shows what it reports."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gradviz.core.data.problem import Problem
+from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
+from gradviz.core.model.training import StepRecord, Trainer
+from gradviz.ui.training.live_plots import LivePlots
+from gradviz.ui.training.training_worker import TrainingRunner
+
+OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum (β = 0.9)", "adam": "Adam"}
+_PARTIAL_NUMBER = re.compile(r"^\d*\.?\d*(e[-+]?\d*)?$", re.IGNORECASE)
+
+
+class LearningRateBox(QDoubleSpinBox):
+    """A learning rate > 0: type any value (0.003 or 3e-3); the arrows step along 1, 2, 5 × 10^k."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setDecimals(12)
+        self.setRange(1e-8, 1e6)  # absurd rates stay typeable: watching divergence teaches
+        self.setKeyboardTracking(False)
+        self.setAccelerated(True)
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:g}"
+
+    def valueFromText(self, text: str) -> float:
+        return float(text)
+
+    def validate(self, text: str, pos: int) -> object:
+        stripped = text.strip()
+        try:
+            value = float(stripped)
+        except ValueError:
+            ok = _PARTIAL_NUMBER.match(stripped) is not None
+            return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, pos
+        if not math.isfinite(value) or value < 0:
+            return QValidator.State.Invalid, text, pos
+        if self.minimum() <= value <= self.maximum():
+            return QValidator.State.Acceptable, text, pos
+        return QValidator.State.Intermediate, text, pos  # e.g. "0" on the way to "0.01"
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        for _ in range(abs(steps)):
+            value = _ladder_step(value, up=steps > 0)
+        self.setValue(min(max(value, self.minimum()), self.maximum()))
+
+
+def _ladder_step(value: float, up: bool) -> float:
+    """The next (or previous) value of the 1, 2, 5 × 10^k ladder."""
+    k = math.floor(math.log10(value))
+    ladder = [float(f"{m * 10.0**e:.6g}") for e in (k - 1, k, k + 1) for m in (1, 2, 5)]
+    if up:
+        return min(v for v in ladder if v > value * (1 + 1e-9))
+    return max(v for v in ladder if v < value * (1 - 1e-9))
+
+
+class TrainingPanel(QWidget):
+    """Trains the problem given to ``set_problem`` and draws its curves live.
+
+    Signals: training_step(StepRecord) — the newest record, once per batch of records (about
+    20 times a second while running) and once per Step; training_stopped(str) — training ended by
+    itself (the reason, e.g. a NaN loss); check_now_requested() — after pausing;
+    running_changed(bool); training_reset() — the parameters are back at their initial values.
+    """
+
+    training_step = Signal(object)
+    training_stopped = Signal(str)
+    check_now_requested = Signal()
+    running_changed = Signal(bool)
+    training_reset = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._trainer: Trainer | None = None
+        self._problem: Problem | None = None
+        self._runner = TrainingRunner(self)
+        self._runner.records_ready.connect(self._on_records)
+        self._runner.stopped.connect(self._on_runner_stopped)
+        self._build_controls()
+        self.plots = LivePlots(self)
+        self.plots.exclusive = self._runner.exclusive
+        self.lossPlot = self.plots.lossPlot
+        self.accuracyPlot = self.plots.accuracyPlot
+        self.updateRatioPlot = self.plots.updateRatioPlot
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._controls)
+        layout.addWidget(self.trainingMessage)
+        layout.addWidget(self.plots, stretch=1)
+        self.set_training_settings(TrainingSettings())
+        self._sync_buttons()
+
+    def _build_controls(self) -> None:
+        style = self.style()
+        self.trainButton = QPushButton()
+        self.trainButton.setObjectName("trainButton")
+        self.trainButton.setCheckable(True)
+        self.trainButton.setMinimumWidth(80)
+        self.trainButton.clicked.connect(self._on_train_clicked)
+        self._play_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay)
+        self._pause_icon = style.standardIcon(QStyle.StandardPixmap.SP_MediaPause)
+        self.stepButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward), "Step")
+        self.stepButton.setObjectName("stepButton")
+        self.stepButton.setToolTip("Train one iteration (one minibatch)")
+        self.stepButton.clicked.connect(self.step_once)
+        self.resetTrainingButton = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_BrowserReload), "Reset")
+        self.resetTrainingButton.setObjectName("resetTrainingButton")
+        self.resetTrainingButton.setToolTip("Back to the initial parameters; clears the curves")
+        self.resetTrainingButton.clicked.connect(self.reset)
+        self.checkNowButton = QPushButton("Check now")
+        self.checkNowButton.setObjectName("checkNowButton")
+        self.checkNowButton.setToolTip("Pause and run the gradient check at the current parameters")
+        self.checkNowButton.clicked.connect(self._on_check_now)
+
+        self.lrInput = LearningRateBox()
+        self.lrInput.setObjectName("lrInput")
+        self.lrInput.setToolTip("Learning rate α > 0: type a value (e.g. 0.003 or 3e-3); "
+                                "the arrows step 1, 2, 5 × 10^k")
+        self.lrInput.valueChanged.connect(self._on_lr_changed)
+        self.optimizerCombo = QComboBox()
+        self.optimizerCombo.setObjectName("optimizerCombo")
+        for name in OPTIMIZERS:
+            self.optimizerCombo.addItem(OPTIMIZER_LABELS[name], name)
+        self.optimizerCombo.currentIndexChanged.connect(self._on_optimizer_settings)
+        self.batchSizeInput = QSpinBox()
+        self.batchSizeInput.setObjectName("batchSizeInput")
+        self.batchSizeInput.setRange(0, 1_000_000)
+        self.batchSizeInput.setSpecialValueText("full batch")
+        self.batchSizeInput.setKeyboardTracking(False)
+        self.batchSizeInput.setToolTip("Examples per minibatch (0: the whole training set)")
+        self.batchSizeInput.valueChanged.connect(self._on_optimizer_settings)
+
+        self.logLossCheck = QCheckBox("Log loss axis")
+        self.logLossCheck.setObjectName("logLossCheck")
+        self.logLossCheck.toggled.connect(lambda on: self.plots.set_log_loss(on))
+        self.smoothCheck = QCheckBox("Smoothed loss")
+        self.smoothCheck.setObjectName("smoothCheck")
+        self.smoothCheck.setChecked(True)
+        self.smoothCheck.setToolTip("Exponential moving average of the minibatch loss")
+        self.smoothCheck.toggled.connect(lambda on: self.plots.set_smooth(on))
+        self.trainingStatus = QLabel()
+        self.trainingStatus.setObjectName("trainingStatus")
+        self.trainingMessage = QLabel()
+        self.trainingMessage.setObjectName("trainingMessage")
+        self.trainingMessage.setWordWrap(True)
+        self.trainingMessage.setVisible(False)
+
+        # laid out to fit a dock about 340 px wide
+        buttons = QHBoxLayout()
+        for button in (self.trainButton, self.stepButton, self.resetTrainingButton):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.checkNowButton)
+        settings = QGridLayout()
+        settings.addWidget(QLabel("Learning rate"), 0, 0)
+        settings.addWidget(self.lrInput, 0, 1)
+        settings.addWidget(QLabel("Batch"), 0, 2)
+        settings.addWidget(self.batchSizeInput, 0, 3)
+        settings.addWidget(QLabel("Optimizer"), 1, 0)
+        settings.addWidget(self.optimizerCombo, 1, 1, 1, 3)
+        settings.setColumnStretch(1, 1)
+        settings.setColumnStretch(3, 1)
+        options = QHBoxLayout()
+        options.addWidget(self.logLossCheck)
+        options.addWidget(self.smoothCheck)
+        options.addStretch(1)
+        self._controls = QVBoxLayout()
+        self._controls.addLayout(buttons)
+        self._controls.addLayout(settings)
+        self._controls.addLayout(options)
+        self._controls.addWidget(self.trainingStatus)
+
+    # -- public API ------------------------------------------------------------------------------
+    @property
+    def trainer(self) -> Trainer | None:
+        return self._trainer
+
+    def is_running(self) -> bool:
+        return self._runner.is_running()
+
+    def set_problem(self, problem: Problem | None, training_settings: TrainingSettings | None = None) -> None:
+        """Train ``problem.net`` on its data from now on (stops any running training); None: nothing
+        to train (the buttons are disabled)."""
+        self._runner.stop()
+        self._problem = problem
+        if training_settings is not None:
+            self.set_training_settings(training_settings)
+        self._make_trainer()
+
+    def training_settings(self) -> TrainingSettings:
+        batch = self.batchSizeInput.value()
+        return TrainingSettings(self.optimizerCombo.currentData(), self.lrInput.value(), batch or None)
+
+    def set_training_settings(self, settings: TrainingSettings) -> None:
+        """Show ``settings`` in the controls (without restarting training)."""
+        for widget in (self.lrInput, self.optimizerCombo, self.batchSizeInput):
+            widget.blockSignals(True)
+        self.lrInput.setValue(settings.lr)
+        self.optimizerCombo.setCurrentIndex(OPTIMIZERS.index(settings.optimizer))
+        self.batchSizeInput.setValue(settings.batch_size or 0)
+        for widget in (self.lrInput, self.optimizerCombo, self.batchSizeInput):
+            widget.blockSignals(False)
+        if self._trainer is not None:
+            self._trainer.lr = settings.lr
+
+    def play(self, max_steps: int | None = None) -> None:
+        """Train in the background until paused, stopped by the trainer, or after ``max_steps``."""
+        if self._trainer is None or self.is_running():
+            self._sync_buttons()
+            return
+        if self._trainer.stop_reason is not None:
+            self._show_message(f"{_sentence(self._trainer.stop_reason)} Press Reset to train again.",
+                               alert=True)
+            self._sync_buttons()
+            return
+        self._show_message("")
+        self._runner.start(self._trainer, max_steps)
+        self.plots.set_training(True)
+        self._sync_buttons()
+        self.running_changed.emit(True)
+
+    def pause(self) -> None:
+        """Stop after the current step; Play continues from there."""
+        self._runner.stop()
+
+    def step_once(self) -> None:
+        """Pause if running, then train exactly one iteration."""
+        self.pause()
+        if self._trainer is None:
+            return
+        record = next(self._trainer.steps(1), None)
+        if record is not None:
+            self._on_records([record])
+        elif self._trainer.stop_reason is not None:
+            self._report_stop(self._trainer.stop_reason)
+
+    def reset(self) -> None:
+        """Pause, restore the initial parameters and optimizer state, clear the curves."""
+        self.pause()
+        if self._trainer is not None:
+            self._trainer.reset()
+        self.plots.clear()
+        self._show_message("")
+        self._update_status(None)
+        self.training_reset.emit()
+
+    def shutdown(self) -> None:
+        """Stop the training thread and wait for it (call before the window closes)."""
+        self._runner.stop()
+
+    # -- internals -------------------------------------------------------------------------------
+    def _make_trainer(self) -> None:
+        problem = self._problem
+        self._trainer = None
+        self.plots.clear()
+        if problem is None:
+            self._update_status(None)
+            self._sync_buttons()
+            return
+        settings = self.training_settings()
+        has_dev = problem.X_dev is not None and problem.X_dev.shape[-1] > 0
+        try:
+            self._trainer = Trainer(
+                problem.net, problem.X, problem.y,
+                problem.X_dev if has_dev else None, problem.y_dev if has_dev else None,
+                optimizer=settings.optimizer, lr=settings.lr, batch_size=settings.batch_size,
+                seed=problem.net.spec.seed,
+            )
+        except ValueError as exc:
+            self._show_message(f"Cannot train this problem: {exc}", alert=True)
+        else:
+            self._show_message("")
+            self.plots.set_blocks(list(problem.net.params), accuracy=problem.net.spec.loss != "mse")
+        self._update_status(None)  # "not trained yet" once there is a trainer
+        self._sync_buttons()
+
+    def _on_train_clicked(self, checked: bool) -> None:
+        if checked:
+            self.play()
+        else:
+            self.pause()
+
+    def _on_check_now(self) -> None:
+        self.pause()
+        self.check_now_requested.emit()
+
+    def _on_lr_changed(self, value: float) -> None:
+        if self._trainer is not None:
+            self._trainer.lr = value
+
+    def _on_optimizer_settings(self) -> None:
+        """A new optimizer or batch size starts training over from the initial parameters."""
+        if self._trainer is None:
+            return
+        trained = self._trainer.iteration > 0
+        self.pause()
+        self._trainer.reset()
+        self._make_trainer()
+        if trained:
+            self._show_message("The optimizer settings changed: training starts over from the "
+                               "initial parameters.")
+            self.training_reset.emit()
+
+    def _on_records(self, records: list[StepRecord]) -> None:
+        self.plots.add_records(records)
+        self._update_status(records[-1])
+        self.training_step.emit(records[-1])
+
+    def _on_runner_stopped(self, error: str | None) -> None:
+        self.plots.set_training(False)
+        self._sync_buttons()
+        self.running_changed.emit(False)
+        if error:
+            self._report_stop(error)
+        elif self._trainer is not None and self._trainer.stop_reason is not None:
+            self._report_stop(self._trainer.stop_reason)
+
+    def _report_stop(self, reason: str) -> None:
+        self._show_message(f"Training stopped: {_sentence(reason, capital=False)}", alert=True)
+        self.training_stopped.emit(reason)
+
+    def _show_message(self, text: str, alert: bool = False) -> None:
+        label = self.trainingMessage
+        label.setText(text)
+        colour = "#D55E00" if alert else "#0072B2"  # Okabe-Ito vermillion / blue, as in the builder
+        label.setStyleSheet(f"QLabel {{ border-style: solid; border-color: {colour}; "
+                            "border-width: 0px 0px 0px 4px; padding: 3px 6px; }")
+        label.setVisible(bool(text))
+
+    def _update_status(self, record: StepRecord | None) -> None:
+        if record is None:
+            idle = "not trained yet" if self._trainer is not None else "nothing to train"
+            self.trainingStatus.setText(idle)
+            return
+        self.trainingStatus.setText(
+            f"epoch {record.epoch} · iteration {record.iteration} · loss {record.loss:.4g}")
+
+    def _sync_buttons(self) -> None:
+        running = self.is_running()
+        has_trainer = self._trainer is not None
+        self.trainButton.setChecked(running)
+        self.trainButton.setText("Pause" if running else "Play")
+        self.trainButton.setIcon(self._pause_icon if running else self._play_icon)
+        self.trainButton.setToolTip("Pause after the current iteration" if running
+                                    else "Train until paused")
+        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton):
+            button.setEnabled(has_trainer)
+
+    def closeEvent(self, event) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _sentence(text: str, capital: bool = True) -> str:
+    """``text`` ending in a full stop (and starting with a capital letter if ``capital``)."""
+    text = text.strip()
+    if not text:
+        return text
+    if capital:
+        text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
