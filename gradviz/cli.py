@@ -13,10 +13,14 @@ from gradviz.core.data.session import OPTIMIZERS, Session
 from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.network import TERMS
 from gradviz.core.model.spec import DTYPES
-from gradviz.core.report.check_report import CheckReport
+from gradviz.core.report.table import format_report
 from gradviz.resources import presets_dir
 
 DEMO_PRESET = presets_dir() / "spiral-tanh.gradviz.json"
+
+
+#: exit status of `gradviz check` for each conclusion (2 is bad input)
+EXIT_CODES = {"correct": 0, "bug": 1, "inconclusive": 3}
 
 
 class BadInput(Exception):
@@ -119,29 +123,6 @@ def load_session(args: argparse.Namespace) -> Session:
     return Session.from_dict(data)
 
 
-def format_report(report: CheckReport) -> str:
-    """A per-block table, then the verdict, the worst components and the advice."""
-    rows = [f"{'block':<6} {'shape':>11} {'checked':>8} {'difference':>11} {'max rel':>9} "
-            f"{'kinks':>6}  status"]
-    for name, b in report.blocks.items():
-        shape = "×".join(map(str, b.analytic.shape))
-        rel = b.rel_error[b.checked]
-        worst = f"{rel.max():.1e}" if rel.size else "-"
-        rows.append(
-            f"{name:<6} {shape:>11} {b.n_checked:>8} {b.difference:>11.2e} {worst:>9} "
-            f"{int(b.kink.sum()):>6}  {'FAIL' if b.failing else 'ok'}"
-        )
-    lines = ["\n".join(rows), "", *report.summary()]
-    if not report.passed:
-        lines.append("worst components:")
-        lines += [
-            f"  {c.block}{list(c.index)}: dθ={c.analytic:.6g} dθ_approx={c.numeric:.6g} "
-            f"rel={c.rel_error:.1e}{' (kink)' if c.kink else ''}"
-            for c in report.worst(5)
-        ]
-    return "\n".join(lines)
-
-
 def run_check(args: argparse.Namespace) -> int:
     from gradviz.core.data.problem import build_problem
 
@@ -155,7 +136,7 @@ def run_check(args: argparse.Namespace) -> int:
         Path(args.json).write_text(report.to_json(indent=2), encoding="utf-8")
     if args.csv:
         report.to_csv(args.csv)
-    return 0 if report.passed else 1
+    return EXIT_CODES[report.conclusion]
 
 
 def run_sanity(args: argparse.Namespace) -> int:

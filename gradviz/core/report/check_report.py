@@ -20,6 +20,12 @@ STATUS_WORDS = {
 }
 
 
+CONCLUSIONS = ("correct", "bug", "inconclusive")
+#: what each component's comparison shows; ``BlockResult.kinds`` holds indices into this tuple
+COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch")
+UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH = range(len(COMPONENT_KINDS))
+
+
 def norm_ratio(numeric: np.ndarray, analytic: np.ndarray) -> float:
     """‖n − a‖₂ / (‖n‖₂ + ‖a‖₂) over the given components; 0 when both are zero, inf when
     either holds NaN or Inf."""
@@ -120,6 +126,16 @@ class BlockResult:
         d = self.difference_without_kinks
         return not math.isfinite(d) or d > OK
 
+    @property
+    def kinds(self) -> np.ndarray:
+        """Per component, an index into COMPONENT_KINDS (int8, the block's shape)."""
+        kinds = np.full(self.analytic.shape, AGREES, dtype=np.int8)
+        with np.errstate(invalid="ignore"):
+            kinds[~(self.rel_error <= OK)] = MISMATCH
+        kinds[self.kink] = KINK
+        kinds[~self.checked] = UNCHECKED
+        return kinds
+
 
 @dataclass
 class CheckReport:
@@ -160,6 +176,18 @@ class CheckReport:
     def failing_blocks(self) -> list[str]:
         """Blocks whose own difference, kink-crossed components excluded, exceeds 1e-5."""
         return [name for name, b in self.blocks.items() if b.failing]
+
+    def explained_blocks(self) -> dict[str, str]:
+        """Blocks that disagree for a reason that is not a bug, with that reason."""
+        return {name: b.diagnosis.message for name, b in self.blocks.items()
+                if b.diagnosis is not None and not b.diagnosis.is_bug}
+
+    @property
+    def conclusion(self) -> str:
+        """The headline, one of CONCLUSIONS: correct, bug, or inconclusive."""
+        if self.failing_blocks():
+            return "bug"
+        return "correct" if self.passed else "inconclusive"
 
     def worst(self, n: int = 5) -> list[Component]:
         """The n checked components with the largest relative error (ties: larger abs error)."""
