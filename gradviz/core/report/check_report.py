@@ -55,7 +55,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     infinite, NaN where n is NaN (unchecked)."""
     scale = np.maximum(np.abs(analytic), np.abs(numeric))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.abs(analytic - numeric) / scale
+        rel = np.asarray(np.abs(analytic - numeric) / scale)  # 0-D blocks too
     rel[scale == 0] = 0.0
     infinite = np.isinf(analytic) | np.isinf(numeric)
     rel[infinite] = np.where(analytic == numeric, 0.0, 1.0)[infinite]
