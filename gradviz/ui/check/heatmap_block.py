@@ -13,7 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
 from gradviz.ui.check.heatmap_layout import Tiling
-from gradviz.ui.check.heatmap_scale import ERROR_MODES, marks_rgba, pool, pool_marks
+from gradviz.ui.check.heatmap_scale import marks_rgba, pool, pool_marks
 
 SMALL_AXIS = 24  # axes with at most this many cells (or tiles) label every index
 MAX_TILE_LABELS = 10  # tiled axes label every k-th tile, at most about this many
@@ -172,9 +172,6 @@ class BlockPlot:
         """Fade the drawn result (a stale one) or show it fully."""
         for item in (self.image, self.marks, self.kinks):
             item.setOpacity(STALE_OPACITY if dimmed else 1.0)
-
-    def show_marks(self, mode: str) -> None:
-        self.marks.setVisible(mode in ERROR_MODES)
 
     # -- style ---------------------------------------------------------------------------------
     def tick_labels(self) -> list[str]:

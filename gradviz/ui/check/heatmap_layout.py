@@ -66,7 +66,8 @@ class Tiling:
         return math.prod(self.shape[:-2]) if self.tiled else 1
 
     def mosaic(self, values: np.ndarray, fill: float | bool = np.nan) -> np.ndarray:
-        """``values`` (the block's shape) laid out as the 2-D mosaic; empty grid slots get ``fill``."""
+        """``values`` (the block's shape) laid out as the 2-D mosaic (a view of ``values`` when the
+        block is not tiled); empty grid slots get ``fill``."""
         values = np.asarray(values)
         if not self.tiled:
             return values.reshape(self.tile)

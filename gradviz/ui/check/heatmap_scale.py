@@ -30,7 +30,7 @@ MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst 
 NO_MARK, AT_NOISE_FLOOR, BOTH_BELOW_FLOOR = 0, 1, 2
 MARK_GREY = (128, 128, 128, 255)  # neutral: on no colour map's path, and the same in both themes
 STRIPE_GREY = (206, 206, 206, 255)  # the hatching of "both below the floor"
-HATCH_PIXELS = 512  # the marks image is upsampled (≤ 4×) for hatching up to this many pixels
+HATCH_PIXELS = 768  # the marks image is upsampled (≤ 8×) for hatching up to this many pixels
 
 
 def mode_values(block: BlockResult, mode: str, levels: tuple[float, float]) -> np.ndarray:
@@ -138,10 +138,10 @@ def pool_marks(marks: np.ndarray, checked: np.ndarray) -> np.ndarray:
 
 def marks_rgba(marks: np.ndarray) -> np.ndarray:
     """An RGBA image (rows·k, cols·k, 4) of the marks: flat grey at the noise floor, grey with
-    light diagonal stripes where both gradients are below it, transparent elsewhere; k (≤ 4)
+    light diagonal stripes where both gradients are below it, transparent elsewhere; k (≤ 8)
     pixels per cell leave room for the stripes."""
     rows, cols = marks.shape
-    k = int(min(4, max(1, HATCH_PIXELS // max(rows, cols, 1))))
+    k = int(min(8, max(1, HATCH_PIXELS // max(rows, cols, 1))))
     big = np.repeat(np.repeat(marks, k, axis=0), k, axis=1)
     rgba = np.zeros((*big.shape, 4), dtype=np.uint8)
     rgba[big != NO_MARK] = MARK_GREY

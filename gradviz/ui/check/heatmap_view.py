@@ -17,33 +17,25 @@ import shiboken6
 from pyqtgraph.exporters import ImageExporter
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QPalette
-from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport, relative_error
 from gradviz.ui.check.component_detail import ComponentDetail, detail_of
 from gradviz.ui.check.heatmap_block import BlockPlot
+from gradviz.ui.check.heatmap_colourbar import new_colour_bar, set_colour_scale, style_colour_bar
 from gradviz.ui.check.heatmap_layout import Placement, place_blocks
+from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote
 from gradviz.ui.check.heatmap_scale import (
-    DIVERGING,
     ERROR_MODES,
     MODES,
     REL_LEVELS,
-    SEQUENTIAL,
+    REL_TICKS,
     component_marks,
     mode_values,
     scale_for,
 )
 from gradviz.ui.check.inspector import describe_component
-from gradviz.ui.classroom.presenter import heatmap_colormap
 
 PAINT_MS = 150  # while a check runs, blocks are repainted at most this often
 PRINT_DPI = 300  # export_png renders at this resolution
@@ -77,33 +69,17 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._font_scale = 1.0
         self._base_pt = QFontInfo(self.font()).pointSizeF()
         self._grid = (0, 0)  # rows, columns of the plot grid (colour bar excluded)
-        self._bar_text: tuple | None = None  # (ticks, label) on the colour bar
+        self._bar_text: tuple = (REL_TICKS, "")  # (ticks, label) on the colour bar
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_progress)
-        self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
-                                    width=16, colorMapMenu=False, label="")
-        self._empty = self._empty_overlay()
-        self._note = QLabel(self, objectName="heatmapStaleNote", wordWrap=True)
-        self._note.setAutoFillBackground(True)
-        self._note.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
-        self._note.setForegroundRole(QPalette.ColorRole.ToolTipText)
-        self._note.setMargin(6)
-        self._note.hide()
+        self._bar = new_colour_bar()
+        self._empty = EmptyOverlay(self)
+        self._empty.button.clicked.connect(self.run_requested)
+        self.run_button = self._empty.button
+        self._note = StaleNote(self)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
         self._apply_palette()
-
-    def _empty_overlay(self) -> QFrame:
-        frame = QFrame(self, objectName="heatmapEmpty", frameShape=QFrame.Shape.StyledPanel)
-        frame.setAutoFillBackground(True)
-        button = QPushButton("Run check", frame, objectName="heatmapRunButton")
-        button.setToolTip("Compare backprop's dθ with the numeric dθ_approx, component by component")
-        button.clicked.connect(self.run_requested)
-        layout = QVBoxLayout(frame)
-        layout.addWidget(QLabel("Nothing checked yet.", frame, alignment=Qt.AlignmentFlag.AlignCenter))
-        layout.addWidget(button)
-        self.run_button = button
-        return frame
 
     # -- layout --------------------------------------------------------------------------------
     def shapes(self) -> dict[str, tuple[int, ...]]:
@@ -293,13 +269,8 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._place_overlays()
 
     def _place_overlays(self) -> None:
-        for widget in (self._empty, self._note):
-            widget.adjustSize()
-        size = self._empty.sizeHint()
-        self._empty.setGeometry((self.width() - size.width()) // 2, (self.height() - size.height()) // 2,
-                                size.width(), size.height())
-        width = min(self.width() - 16, self._note.sizeHint().width())
-        self._note.setGeometry((self.width() - width) // 2, 4, width, self._note.heightForWidth(width))
+        self._empty.place()
+        self._note.place()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -356,48 +327,25 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._set_bar(levels, ticks, label)
 
     def _paint(self, names, levels: tuple[float, float], with_marks: bool = True) -> None:
+        """Draw ``names``: values, kinks and, for a finished check in an error mode, the marks of
+        components at the noise floor (drawn in place of their values)."""
         for name in names:
             plot, tiling = self._plots[name], self._plots[name].tiling
-            plot.paint(tiling.mosaic(self._values[name]), self._mode, levels)
-            plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))
-            plot.show_marks(self._mode)
+            shown, marks, checked = tiling.mosaic(self._values[name]), None, None
             if with_marks and self._mode in ERROR_MODES:
                 block = self.block(name)
-                plot.paint_marks(tiling.mosaic(component_marks(block), fill=0),
-                                 tiling.mosaic(block.checked, fill=False))
-            elif with_marks:
-                plot.paint_marks(None, None)
+                marks = tiling.mosaic(component_marks(block), fill=0)
+                checked = tiling.mosaic(block.checked, fill=False)
+                shown = np.where(marks != 0, np.nan, shown)
+            plot.paint(shown, self._mode, levels)
+            plot.paint_marks(marks, checked)
+            plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))
 
     def _set_bar(self, levels, ticks, label: str) -> None:
-        """Update what changed about the colour bar (a new colour map builds lookup tables for
-        every image, slowly)."""
-        diverging = self._mode in ("analytic", "numeric", "ratio")
-        cmap = DIVERGING if diverging else heatmap_colormap(SEQUENTIAL)
-        if getattr(self._bar.colorMap(), "name", None) != (cmap if isinstance(cmap, str) else cmap.name):
-            self._bar.setColorMap(cmap)
-        if tuple(self._bar.levels()) != tuple(levels):
-            self._bar.setLevels(levels)
+        set_colour_scale(self._bar, self._mode, levels)
         if (ticks, label) != self._bar_text:
             self._bar_text = (ticks, label)
-            self._bar.axis.setTicks(None if ticks is None else [ticks, []])
-            self._style_bar()
-
-    def _style_bar(self) -> None:
-        """Colour-bar text in the palette's colour at the heatmap's font size, its axis wide
-        enough for every tick label (a fixed width clips "1e-7" to "1" in a large font)."""
-        font = self._text_font()
-        text = self.palette().color(QPalette.ColorRole.WindowText)
-        for side in ("left", "right", "top", "bottom"):
-            axis = self._bar.getAxis(side)
-            axis.setPen(text)
-            axis.setTextPen(text)
-            axis.setStyle(tickFont=font)
-        labels = [label for _, label in (self._bar_text or (None, ""))[0] or []] or ["−0.0000e-10"]
-        metrics = QFontMetrics(font)
-        self._bar.axis.setWidth(max(map(metrics.horizontalAdvance, labels)) + metrics.averageCharWidth() + 12)
-        label = self._bar_text[1] if self._bar_text else ""
-        size = {"font-size": f"{font.pointSizeF():.1f}pt"}
-        self._bar.getAxis("left").setLabel(label, color=text.name(), **size)
+            style_colour_bar(self._bar, ticks, label, self.palette(), self._text_font())
 
     # -- mouse ---------------------------------------------------------------------------------
     def _component_at(self, pos: QPointF) -> ComponentDetail | None:
@@ -435,7 +383,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         left = max(map(metrics.horizontalAdvance, labels), default=0) + metrics.averageCharWidth() + 4
         for plot in self._plots.values():
             plot.style(palette, font, left)
-        self._style_bar()
+        style_colour_bar(self._bar, *self._bar_text, palette, font)
         self._cap_strip_rows()
         self._place_overlays()
 
