@@ -88,7 +88,9 @@ class Verdict:
         failing = [name for name in report.failing_blocks() if name not in explained]
         bugs = [getattr(b.diagnosis, "sentence", None) for name, b in report.blocks.items()
                 if name in failing and b.diagnosis is not None]
-        worst = [c for c in report.worst(N_WORST) if c.rel_error > 0] if report.status != "great" else []
+        # the worst components of the blocks with a bug (explained blocks hold larger, harmless ones)
+        suspects = CheckReport({name: report.blocks[name] for name in failing})
+        worst = [c for c in suspects.worst(N_WORST) if c.rel_error > 0]
         return cls(
             report.conclusion, report.status, _headline(report, failing, explained), _number(report),
             failing, explained, list(dict.fromkeys(s for s in bugs if s)),
