@@ -218,3 +218,11 @@ def test_hover_over_a_conv_tile_gives_the_full_index(qtbot, view):
         view.scene().sigMouseMoved.emit(view.mapToScene(view.cell_rect("temperature", ()).center().toPoint()))
     assert (blocker.args[0].block, blocker.args[0].index) == ("temperature", ())
     assert "temperature[()]" in view.toolTip()
+
+
+def test_the_empty_heatmaps_run_button_runs_the_check(qtbot, window):
+    button = window.heatmap.run_button
+    assert button.isVisible()  # nothing checked yet
+    with qtbot.waitSignal(window.check_finished, timeout=20_000):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not button.isVisible()

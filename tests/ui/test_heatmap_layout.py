@@ -1,12 +1,16 @@
-"""Where the heatmap puts blocks and cells (no Qt): rows by layer, tiles for N-D blocks, and the
-way from a mosaic cell back to the full index tuple, checked against loops written here."""
+"""Where the heatmap puts blocks and cells (no Qt window): rows by layer, tiles for N-D blocks,
+the way from a mosaic cell back to the full index tuple (checked against loops written here), and
+how many labels an axis shows."""
 
 import itertools
 
 import numpy as np
 import pytest
 
+from gradviz.ui.check.heatmap_block import index_ticks
+from gradviz.ui.check.heatmap_colourbar import spaced_ticks
 from gradviz.ui.check.heatmap_layout import NARROW, WIDE, block_rows, layer_key, place_blocks, tiling
+from gradviz.ui.check.heatmap_scale import REL_TICKS
 
 
 def test_layer_keys_follow_trailing_numbers_and_modules():
@@ -91,3 +95,16 @@ def test_separators_lie_between_tiles():
     xs, ys = tiling((4, 3, 2, 5)).separators()
     assert xs == [5.0, 10.0]
     assert ys == [2.0, 4.0, 6.0]
+
+
+def test_index_labels_thin_out_to_the_room_there_is():
+    assert index_ticks(8) == [[(i + 0.5, str(i)) for i in range(8)]]
+    assert [label for _, label in index_ticks(100, room=5)[0]] == ["0", "20", "40", "60", "80"]
+    tiles = index_ticks(4, unit=3.0, labels=["a", "b", "c", "d"], room=2)[0]
+    assert tiles == [(1.5, "a"), (7.5, "c")]  # every 2nd tile, at tile centres
+
+
+def test_colour_bar_ticks_keep_a_line_apart():
+    # on a 100 px bar over 1e-10 … 1: 1e-3 and 1e-2 are 10 px apart
+    assert spaced_ticks(REL_TICKS, (-10.0, 0.0), 100, 20) == REL_TICKS[:3]
+    assert spaced_ticks(REL_TICKS, (-10.0, 0.0), 1000, 20) == REL_TICKS

@@ -159,12 +159,18 @@ def test_text_grows_with_the_font_scale_and_tick_labels_keep_room(qtbot, view):
     w1 = view.block_plot("W1")
     assert w1.plot.getAxis("left").style["tickFont"].pointSizeF() == pytest.approx(font.pointSizeF())
     assert "W1 (4×3)" in w1.plot.titleLabel.text
-    for width, height in ((420, 330), (900, 600)):
+    for width, height in ((900, 600), (420, 300)):
         view.resize(width, height)
-        qtbot.waitUntil(lambda w=width: view.width() == w)
+        qtbot.waitUntil(lambda w=width, h=height: view.width() == w and view.block_rect("W1").bottom() < h)
         rects = [view.block_rect(name) for name in ("W1", "b1")]
         assert not rects[0].intersects(rects[1])
         assert all(view.rect().toRectF().contains(r) for r in rects)
+    bar_length = view._bar.getViewBox().geometry().height()  # the short view: text still fits
+    shown = [value for value, _ in bar_axis._tickLevels[0]]
+    gaps = np.diff(sorted(shown)) / 10 * bar_length  # levels −10 … 0
+    assert (gaps >= QFontMetrics(font).height()).all()
+    label = view._bar.getAxis("left").label.toPlainText()
+    assert QFontMetrics(font).horizontalAdvance(label) <= bar_length
     with pytest.raises(ValueError, match="font scale"):
         view.set_font_scale(0)
 

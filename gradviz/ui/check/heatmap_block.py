@@ -4,6 +4,7 @@ the lines between tiles and the pinned cell's outline."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -15,24 +16,23 @@ from PySide6.QtWidgets import QGraphicsRectItem
 from gradviz.ui.check.heatmap_layout import Tiling
 from gradviz.ui.check.heatmap_scale import marks_rgba, pool, pool_marks
 
-SMALL_AXIS = 24  # axes with at most this many cells (or tiles) label every index
-MAX_TILE_LABELS = 10  # tiled axes label every k-th tile, at most about this many
 STALE_OPACITY = 0.25  # how much of a stale result still shows
 
 
-def index_ticks(n: int, unit: float = 1.0, labels: list[str] | None = None):
+def _steps():
+    """1, 2, 5, 10, 20, 50, …"""
+    for decade in itertools.count():
+        for k in (1, 2, 5):
+            yield k * 10**decade
+
+
+def index_ticks(n: int, unit: float = 1.0, labels: list[str] | None = None, room: int | None = None):
     """Ticks at the centres of ``n`` cells (or tiles of ``unit`` cells) labelled with their
-    indices: every one (or every 5th, the rest when there is room) on short axes; on long ones
-    None (automatic ticks) for cells, every k-th for tiles."""
+    indices (or ``labels``), every 1st, 2nd, 5th, 10th… so that at most ``room`` labels show."""
     labels = labels or [str(i) for i in range(n)]
-    marks = [((i + 0.5) * unit, labels[i]) for i in range(n)]
-    if n <= SMALL_AXIS:
-        every = 1 if n <= 10 else 5
-        return [marks[::every], [m for i, m in enumerate(marks) if i % every]]
-    if unit == 1.0:
-        return None
-    every = next(k for k in (5, 10, 20, 50, 100, 200, 500, 10**9) if n / k <= MAX_TILE_LABELS)
-    return [marks[::every], []]
+    room = max(1, n if room is None else room)
+    step = next(k for k in _steps() if -(-n // k) <= room)
+    return [[((i + 0.5) * unit, labels[i]) for i in range(0, n, step)]]
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -88,7 +88,9 @@ class BlockPlot:
         for item in self.pin:
             item.hide()
         self._kinks_drawn: np.ndarray | None = None
-        self.plot.geometryChanged.connect(self._fit_title)
+        self._shown_ticks = None
+        self.plot.geometryChanged.connect(self._fit_text)  # the title's room
+        self.view.sigResized.connect(self._fit_text)  # the axes' room
         self.tiling = tiling
         self.set_tiling(tiling)
 
@@ -100,9 +102,8 @@ class BlockPlot:
         """Axes, range and tile separators for ``tiling``; clears what was drawn."""
         self.tiling = tiling
         rows, cols = tiling.size
-        left, bottom = self._ticks()
-        self.plot.getAxis("left").setTicks(left)
-        self.plot.getAxis("bottom").setTicks(bottom)
+        self._shown_ticks = None
+        self._fit_text()
         self.plot.setRange(xRange=(0, cols), yRange=(0, rows), padding=0)
         xs, ys = tiling.separators()
         x = [v for x in xs for v in (x, x)] + [v for _ in ys for v in (0.0, float(cols))]
@@ -114,18 +115,28 @@ class BlockPlot:
         self._kinks_drawn = None
         self.set_pin(None)
 
-    def _ticks(self):
+    def _axes(self) -> tuple:
+        """Per axis (left, bottom): (n, unit, labels) of its index labels, or () for none."""
         t = self.tiling
         if not t.tiled:
             rows, cols = t.size
-            left = [[]] if len(t.shape) == 0 or t.strip else index_ticks(rows)
-            bottom = [[]] if len(t.shape) < 2 and not t.strip else index_ticks(cols)
+            left = () if len(t.shape) == 0 or t.strip else (rows, 1.0, None)
+            bottom = () if len(t.shape) < 2 and not t.strip else (cols, 1.0, None)
             return left, bottom
         if len(t.shape) == 3:  # wrapped tiles: the tooltip names each tile
-            return [[]], [[]]
+            return (), ()
         lead = t.shape[:-3]
         row_labels = [",".join(map(str, np.unravel_index(r, lead))) for r in range(t.grid[0])]
-        return index_ticks(t.grid[0], t.tile[0], row_labels), index_ticks(t.grid[1], t.tile[1])
+        return (t.grid[0], t.tile[0], row_labels), (t.grid[1], t.tile[1], None)
+
+    def _ticks(self, rooms: tuple[int | None, int | None] = (None, None)) -> tuple:
+        return tuple([[]] if axis == () else index_ticks(*axis, room=room)
+                     for axis, room in zip(self._axes(), rooms, strict=True))
+
+    def tick_labels(self) -> list[str]:
+        """The left axis's longest labels, to size the left axes of every block alike."""
+        left = self._axes()[0]
+        return [] if left == () else (left[2] or [str(left[0] - 1)])
 
     def title(self) -> str:
         return f"{self.name} ({shape_text(self.tiling.shape)})"
@@ -174,13 +185,6 @@ class BlockPlot:
             item.setOpacity(STALE_OPACITY if dimmed else 1.0)
 
     # -- style ---------------------------------------------------------------------------------
-    def tick_labels(self) -> list[str]:
-        """The left axis's labels (or the longest automatic one), to size the axes alike."""
-        left = self._ticks()[0]
-        if left is None:
-            return [str(self.tiling.size[0])]
-        return [label for level in left for _, label in level]
-
     def style(self, palette: QPalette, font: QFont, left_width: int) -> None:
         """Text, axes, background and separators in the palette's colours and ``font``'s size;
         every left axis ``left_width`` wide and every bottom axis one line tall, so that the
@@ -188,8 +192,8 @@ class BlockPlot:
         text = palette.color(QPalette.ColorRole.WindowText)
         self._title_style = {"color": text, "size": f"{font.pointSizeF():.1f}pt"}
         self._title_font = font
-        self._shown_title = None
-        self._fit_title()
+        self._shown_title = self._shown_ticks = None
+        self._fit_text()
         self.view.setBackgroundColor(palette.color(QPalette.ColorRole.Base))
         self.separators.setPen(_cosmetic(palette.color(QPalette.ColorRole.Window), 2))
         offset = max(2, math.ceil(font.pointSizeF() / 3))
@@ -201,8 +205,9 @@ class BlockPlot:
         self.plot.getAxis("left").setWidth(left_width)
         self.plot.getAxis("bottom").setHeight(QFontMetrics(font).height() + offset + 2)
 
-    def _fit_title(self) -> None:
-        """The title, elided to the plot's width: titles never push the layout wider or overlap."""
+    def _fit_text(self) -> None:
+        """The title elided to the plot's width, and as many index labels as fit on each axis:
+        text never widens the layout, overlaps or runs together."""
         if not hasattr(self, "_title_style"):
             return
         metrics = QFontMetrics(self._title_font)
@@ -213,6 +218,17 @@ class BlockPlot:
             self.plot.setTitle(title, **self._title_style)
             self.plot.titleLabel.setMaximumHeight(metrics.height() + 6)
             self.plot.layout.setRowFixedHeight(0, metrics.height() + 6)
+        area = self.view.geometry()
+        bottom = self._axes()[1]
+        widest = max(map(metrics.horizontalAdvance, (bottom[2] or [str(bottom[0] - 1)])
+                         if bottom else ["0"]))
+        rooms = (int(area.height() / (1.2 * metrics.height())),
+                 int(area.width() / (widest + metrics.averageCharWidth())))
+        ticks = self._ticks(rooms)
+        if ticks != self._shown_ticks:
+            self._shown_ticks = ticks
+            self.plot.getAxis("left").setTicks(ticks[0])
+            self.plot.getAxis("bottom").setTicks(ticks[1])
 
     def cell_at(self, scene_pos) -> tuple[int, int] | None:
         """The mosaic cell (row, col) under a scene position, or None."""

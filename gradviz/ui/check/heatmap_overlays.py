@@ -36,9 +36,14 @@ class StaleNote(QLabel):
         self.setBackgroundRole(QPalette.ColorRole.ToolTipBase)
         self.setForegroundRole(QPalette.ColorRole.ToolTipText)
         self.setMargin(6)
+        font = self.font()
+        font.setBold(True)
+        self.setFont(font)
         self.hide()
 
     def place(self) -> None:
+        """Centred at the top, one line when it fits."""
         area = self.parentWidget().rect()
-        width = max(1, min(area.width() - 16, self.sizeHint().width()))
+        one_line = self.fontMetrics().horizontalAdvance(self.text()) + 2 * self.margin() + 4
+        width = max(1, min(area.width() - 16, one_line))
         self.setGeometry((area.width() - width) // 2, 4, width, self.heightForWidth(width))

@@ -29,7 +29,7 @@ MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst 
 #: marks drawn over the colour scale: none, |a − n| within the noise floor, both a and n below it
 NO_MARK, AT_NOISE_FLOOR, BOTH_BELOW_FLOOR = 0, 1, 2
 MARK_GREY = (128, 128, 128, 255)  # neutral: on no colour map's path, and the same in both themes
-STRIPE_GREY = (206, 206, 206, 255)  # the hatching of "both below the floor"
+STRIPE_GREY = (176, 176, 176, 255)  # the hatching of "both below the floor"
 HATCH_PIXELS = 768  # the marks image is upsampled (≤ 8×) for hatching up to this many pixels
 
 

@@ -23,14 +23,14 @@ from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport, relative_error
 from gradviz.ui.check.component_detail import ComponentDetail, detail_of
 from gradviz.ui.check.heatmap_block import BlockPlot
-from gradviz.ui.check.heatmap_colourbar import new_colour_bar, set_colour_scale, style_colour_bar
+from gradviz.ui.check.heatmap_colourbar import ColourBar
 from gradviz.ui.check.heatmap_layout import Placement, place_blocks
 from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote
 from gradviz.ui.check.heatmap_scale import (
     ERROR_MODES,
+    MARK_GREY,
     MODES,
     REL_LEVELS,
-    REL_TICKS,
     component_marks,
     mode_values,
     scale_for,
@@ -69,10 +69,10 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._font_scale = 1.0
         self._base_pt = QFontInfo(self.font()).pointSizeF()
         self._grid = (0, 0)  # rows, columns of the plot grid (colour bar excluded)
-        self._bar_text: tuple = (REL_TICKS, "")  # (ticks, label) on the colour bar
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_progress)
-        self._bar = new_colour_bar()
+        self._colour_bar = ColourBar()
+        self._bar = self._colour_bar.item
         self._empty = EmptyOverlay(self)
         self._empty.button.clicked.connect(self.run_requested)
         self.run_button = self._empty.button
@@ -342,10 +342,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))
 
     def _set_bar(self, levels, ticks, label: str) -> None:
-        set_colour_scale(self._bar, self._mode, levels)
-        if (ticks, label) != self._bar_text:
-            self._bar_text = (ticks, label)
-            style_colour_bar(self._bar, ticks, label, self.palette(), self._text_font())
+        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
     # -- mouse ---------------------------------------------------------------------------------
     def _component_at(self, pos: QPointF) -> ComponentDetail | None:
@@ -383,7 +380,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         left = max(map(metrics.horizontalAdvance, labels), default=0) + metrics.averageCharWidth() + 4
         for plot in self._plots.values():
             plot.style(palette, font, left)
-        style_colour_bar(self._bar, *self._bar_text, palette, font)
+        self._colour_bar.style(palette, font)
         self._cap_strip_rows()
         self._place_overlays()
 
@@ -400,21 +397,23 @@ class HeatmapPanel(QWidget):
         self.mode_combo.setToolTip("What the colours show")
         self.mode_combo.currentIndexChanged.connect(
             lambda: self.view.set_mode(self.mode_combo.currentData()))
-        legend = QLabel("▨ crossed a kink · grey: at the noise floor · striped grey: both gradients "
-                        "below the noise floor (none of these is a bug) · blank: not checked")
-        legend.setToolTip("Outlined, hatched cells: θ−ε and θ+ε fall on two sides of a ReLU or hinge "
+        grey = "#{:02x}{:02x}{:02x}".format(*MARK_GREY[:3])
+        legend = QLabel(f"▨ kink · <span style='color:{grey}'>■</span> noise floor · "
+                        f"<span style='color:{grey}'>▧</span> both ≈ 0 · □ not checked "
+                        "(none of these is a bug)", objectName="heatmapLegend", wordWrap=True)
+        legend.setToolTip("▨ Outlined, hatched cells: θ−ε and θ+ε fall on two sides of a ReLU or hinge "
                           "kink, so the numeric derivative is not exact there.\n"
-                          "Grey cells: |dθ − dθ_approx| is within the rounding error of the numeric "
-                          "difference (about u·|J|/ε).\n"
-                          "Striped grey cells: dθ and dθ_approx are both that small: the true "
-                          "gradient is about zero (a bias before batch normalization).\n"
-                          "Blank cells: not checked (sampled out, or not reached yet).")
-        legend.setWordWrap(True)
+                          "■ Grey cells: |dθ − dθ_approx| is within the rounding error of the numeric "
+                          "difference (about u·|J|/ε): at the noise floor.\n"
+                          "▧ Striped grey cells: dθ and dθ_approx are both below the noise floor: the "
+                          "true gradient is about zero (a bias before batch normalization).\n"
+                          "□ Blank cells: not checked (sampled out, or not reached yet).")
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.mode_combo)
-        top.addWidget(legend, 1)
+        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        layout.addWidget(legend)
