@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QPalette
 
+from gradviz import check_layer
 from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport
 from gradviz.ui.check.heatmap_scale import REL_TICKS
@@ -226,3 +227,29 @@ def test_the_empty_heatmaps_run_button_runs_the_check(qtbot, window):
     with qtbot.waitSignal(window.check_finished, timeout=20_000):
         qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not button.isVisible()
+
+
+def channel_scale_forward(x, gamma, beta):
+    """out[n, c, h, w] = gamma[c] x[n, c, h, w] + beta[c], the CS231n layer convention."""
+    return x * gamma[None, :, None, None] + beta[None, :, None, None], (x, gamma)
+
+
+def channel_scale_backward_with_a_bug(dout, cache):
+    x, gamma = cache
+    dgamma = (dout * x).sum(axis=(0, 2, 3))
+    dgamma[1] *= 2  # a planted bug in channel 1
+    return dout * gamma[None, :, None, None], dgamma, dout.sum(axis=(0, 2, 3))
+
+
+def test_a_layer_check_from_the_engine_shows_in_any_shape(qtbot, view):
+    rng = np.random.default_rng(4)
+    x, gamma, beta = rng.standard_normal((2, 3, 4, 4)), rng.standard_normal(3), rng.standard_normal(3)
+    report = check_layer(channel_scale_forward, channel_scale_backward_with_a_bug, x, gamma, beta)
+    view.show_report(report)
+    rects = {name: view.block_rect(name) for name in ("x", "gamma", "beta")}
+    assert rects["x"].bottom() < rects["gamma"].top() < rects["gamma"].bottom() < rects["beta"].top()
+    assert view.block_plot("x").image.image.shape == (2 * 4, 3 * 4)  # 2 examples × 3 channels
+    shown = view.image("gamma")  # log10 relative error per channel: only channel 1 is wrong
+    assert shown[1] > -1
+    assert np.all(np.delete(shown, 1) < -6)
+    assert view.component("x", (1, 2, 3, 0)).tile == "x[1, 2, :, :]"

@@ -129,10 +129,6 @@ def test_the_reports_own_reason_and_the_cs231n_number_are_shown(qtbot):
     expected = max(float(np.max(np.abs(b.analytic - b.numeric)
                                 / np.maximum(1e-8, np.abs(b.analytic) + np.abs(b.numeric))))
                    for b in report.blocks.values())
-    if not hasattr(BlockResult, "cs231n_rel_error"):  # the engine's number, as the notebooks print it
-        for b in report.blocks.values():
-            b.cs231n_rel_error = float(np.max(np.abs(b.analytic - b.numeric)
-                                              / np.maximum(1e-8, np.abs(b.analytic) + np.abs(b.numeric))))
     label = VerdictLabel()
     label.show_report(report)
     assert CONCLUSION_BADGES["inconclusive"][1] in label.text()

@@ -60,7 +60,7 @@ def detail_of(block: BlockResult, index: tuple[int, ...], settings: dict[str, An
         epsilon=_optional_float(settings.get("epsilon")),
         second_epsilon=_optional_float(settings.get("second_epsilon")),
         numeric_second=math.nan if second is None else float(np.asarray(second)[index]),
-        block_cs231n=_optional_float(getattr(block, "cs231n_rel_error", None)),
+        block_cs231n=block.cs231n_rel_error if block.n_checked else None,
         tile=None if tile is None else f"{block.name}[{', '.join(map(str, tile))}, :, :]",
     )
 

@@ -59,7 +59,7 @@ def _headline(report: CheckReport, failing: list[str], explained: dict[str, str]
 def _number(report: CheckReport) -> str:
     """Ng's difference and status, the CS231n number when the blocks have it, and the cost."""
     parts = [f"difference {report.difference:.2e} (Ng's scale: {report.status})"]
-    cs231n = [b.cs231n_rel_error for b in report.blocks.values() if hasattr(b, "cs231n_rel_error")]
+    cs231n = [b.cs231n_rel_error for b in report.blocks.values() if b.n_checked]
     if cs231n:
         parts.append(f"CS231n rel error {max(cs231n):.1e}")
     parts.append(f"{report.n_checked} components in {report.elapsed:.2f} s")
