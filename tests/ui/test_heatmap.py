@@ -33,16 +33,6 @@ def uniform_report(shape_w=(4, 3), rel=1e-3):
     return make_report({"W1": (a_w, n_w, kink), "b1": (a_b, n_b, np.zeros_like(a_b, dtype=bool))})
 
 
-@pytest.fixture
-def view(qtbot):
-    widget = HeatmapView()
-    qtbot.addWidget(widget)
-    widget.resize(600, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 def cell_colours(view: HeatmapView, image: QImage, name: str, row: int, col: int) -> set:
     """The colours drawn around the centre of a cell (±8 px), in a grab of the view."""
     view_box = view.block_plot(name).view

@@ -49,16 +49,6 @@ def noisy_report() -> CheckReport:
                         "b1": ClassifiedBlock("b1", b, b, np.full(b.shape, AGREES))})
 
 
-@pytest.fixture
-def view(qtbot):
-    widget = HeatmapView()
-    qtbot.addWidget(widget)
-    widget.resize(600, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
 def colour_at(view: HeatmapView, name: str, index, image: QImage | None = None) -> tuple:
     image = image or view.grab().toImage()
     return image.pixelColor(view.cell_rect(name, index).center().toPoint()).getRgb()[:3]
@@ -177,7 +167,11 @@ def test_text_grows_with_the_font_scale_and_tick_labels_keep_room(qtbot, view):
 
 def test_blocks_never_overlap_after_reshaping(qtbot, view):
     view.show_report(noisy_report())
-    view.set_shapes({"w": (3, 2, 4, 4), "x": (2, 3, 5, 5), "b": (3,), "s": ()})
-    rects = {name: view.block_rect(name) for name in ("w", "x", "b", "s")}
+    shapes = {"w": (3, 2, 4, 4), "x": (2, 3, 5, 5), "b": (3,), "s": (), "v": (2, 2, 3, 2, 2), "t": (5, 2, 3)}
+    view.set_shapes(shapes)
+    rects = {name: view.block_rect(name) for name in shapes}
     for (a, ra), (b, rb) in itertools.combinations(rects.items(), 2):
         assert not ra.intersects(rb), (a, b)
+    assert view.block_plot("v").tiling.grid == (4, 3)  # the leading axes folded into the rows
+    assert view.component("v", (1, 0, 2, 1, 1)).tile == "v[1, 0, 2, :, :]"
+    assert view.component("t", (4, 1, 2)).tile == "t[4, :, :]"

@@ -25,10 +25,9 @@ from gradviz.ui.check.component_detail import ComponentDetail, detail_of
 from gradviz.ui.check.heatmap_block import BlockPlot
 from gradviz.ui.check.heatmap_colourbar import ColourBar
 from gradviz.ui.check.heatmap_layout import Placement, place_blocks
-from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote
+from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote, legend_label
 from gradviz.ui.check.heatmap_scale import (
     ERROR_MODES,
-    MARK_GREY,
     MODES,
     REL_LEVELS,
     component_marks,
@@ -150,7 +149,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self.set_stale(None)
         levels, ticks, label = self._scale()
         self._paint(self._plots, levels, with_marks=False)
-        self._set_bar(levels, ticks, label)
+        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
     def add_progress(self, chunks: list[CheckProgress]) -> None:
         """Fill in the numeric values of finished components and redraw their blocks at most
@@ -282,10 +281,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         """Write the blocks and the colour bar to ``path`` at PRINT_DPI (pyqtgraph's ImageExporter)."""
         exporter = ImageExporter(self.scene())
         exporter.parameters()["width"] = round(self.width() * PRINT_DPI / self.logicalDpiX())
-        try:
-            return bool(exporter.export(str(path)))
-        except OSError:
-            return False
+        return bool(exporter.export(str(path)))
 
     def set_font_scale(self, factor: float) -> None:
         """Titles, axis and colour-bar labels at ``factor`` × the normal font size (or the
@@ -324,7 +320,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         for name in names:
             self._values[name] = self.image(name, levels)
         self._paint(names, levels, with_marks)
-        self._set_bar(levels, ticks, label)
+        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
     def _paint(self, names, levels: tuple[float, float], with_marks: bool = True) -> None:
         """Draw ``names``: values, kinks and, for a finished check in an error mode, the marks of
@@ -340,9 +336,6 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             plot.paint(shown, self._mode, levels)
             plot.paint_marks(marks, checked)
             plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))
-
-    def _set_bar(self, levels, ticks, label: str) -> None:
-        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
     # -- mouse ---------------------------------------------------------------------------------
     def _component_at(self, pos: QPointF) -> ComponentDetail | None:
@@ -397,17 +390,6 @@ class HeatmapPanel(QWidget):
         self.mode_combo.setToolTip("What the colours show")
         self.mode_combo.currentIndexChanged.connect(
             lambda: self.view.set_mode(self.mode_combo.currentData()))
-        grey = "#{:02x}{:02x}{:02x}".format(*MARK_GREY[:3])
-        legend = QLabel(f"▨ kink · <span style='color:{grey}'>■</span> noise floor · "
-                        f"<span style='color:{grey}'>▧</span> both ≈ 0 · □ not checked "
-                        "(none of these is a bug)", objectName="heatmapLegend", wordWrap=True)
-        legend.setToolTip("▨ Outlined, hatched cells: θ−ε and θ+ε fall on two sides of a ReLU or hinge "
-                          "kink, so the numeric derivative is not exact there.\n"
-                          "■ Grey cells: |dθ − dθ_approx| is within the rounding error of the numeric "
-                          "difference (about u·|J|/ε): at the noise floor.\n"
-                          "▧ Striped grey cells: dθ and dθ_approx are both below the noise floor: the "
-                          "true gradient is about zero (a bias before batch normalization).\n"
-                          "□ Blank cells: not checked (sampled out, or not reached yet).")
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.mode_combo)
@@ -416,4 +398,4 @@ class HeatmapPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
-        layout.addWidget(legend)
+        layout.addWidget(legend_label())
