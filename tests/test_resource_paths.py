@@ -2,7 +2,6 @@
 build ships every package and every resource file."""
 
 import os
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -10,10 +9,10 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
+from source_tree import ROOT, source_copy
 
 from gradviz.resource_paths import ICON_SIZES, icon_path, lessons_dir, presets_dir, resources_dir
 
-ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 LISTING = (
     "from gradviz.resource_paths import presets_dir, lessons_dir, icon_path\n"
@@ -52,16 +51,6 @@ def test_the_build_ships_every_resource_file():
     assert [f for f in files if not any(fnmatch(f, g) for g in globs)] == []
 
 
-def source_copy(folder: Path) -> Path:
-    """The files a build reads, copied so that the build leaves nothing in the working tree."""
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info")
-    for name in ("gradviz", "resources"):
-        shutil.copytree(ROOT / name, folder / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy2(ROOT / name, folder / name)
-    return folder
-
-
 def test_pip_install_target_finds_them_through_importlib_resources(tmp_path):
     """A --target install has no prefix of its own: the files must come from inside the package."""
     target = tmp_path / "site"
@@ -77,3 +66,43 @@ def test_pip_install_target_finds_them_through_importlib_resources(tmp_path):
     presets = len(list(presets_dir().glob("*.gradviz.json")))
     lessons = len(list(lessons_dir().glob("*.md")))
     assert out[1] == f"{presets} {lessons} True"
+
+
+def venv_python(folder: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True, timeout=300)
+    return folder / "bin" / "python"
+
+
+def pip(python: Path, *args: str) -> None:
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *args],
+                   check=True, capture_output=True, timeout=900)
+
+
+def listing(python: Path, cwd: Path) -> list[str]:
+    return subprocess.run([str(python), "-c", LISTING], cwd=cwd, check=True, capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "PYTHONPATH": ""}).stdout.splitlines()
+
+
+@pytest.mark.slow
+def test_a_wheel_in_a_venv_and_an_editable_install_find_them(tmp_path):
+    source = source_copy(tmp_path / "source")
+    python = venv_python(tmp_path / "venv")
+    subprocess.run([str(python), "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path / "wheels"),
+                    str(source)], check=True, capture_output=True, timeout=300)
+    (wheel,) = (tmp_path / "wheels").glob("gradviz-*.whl")
+    pip(python, str(wheel))
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                               check=True, capture_output=True, text=True).stdout.strip())
+    presets, lessons = len(list(presets_dir().glob("*.gradviz.json"))), len(list(lessons_dir().glob("*.md")))
+    expected_counts = f"{presets} {lessons} True"
+    assert listing(python, tmp_path) == [str(site / "gradviz" / "resources"), expected_counts]
+    check = subprocess.run([str(tmp_path / "venv" / "bin" / "gradviz"), "check"], capture_output=True,
+                           text=True, timeout=300, check=False)
+    assert check.returncode == 0, check.stderr
+    plugin = subprocess.run([str(python), "-c", "import importlib.metadata as m; "
+                             "print([e.value for e in m.entry_points(group='pytest11', name='gradviz')])"],
+                            check=True, capture_output=True, text=True).stdout.strip()
+    assert plugin == "['gradviz.pytest_plugin']"
+
+    pip(python, "--no-deps", "-e", str(source))
+    assert listing(python, tmp_path) == [str(source / "resources"), expected_counts]
