@@ -22,7 +22,7 @@ def report_repr(report: CheckReport) -> str:
 
 
 def _table(report: CheckReport) -> str:
-    numeric = {"checked", "difference", "max rel", "kinks"}
+    numeric = {"checked", "difference", "max rel", "cs231n", "kinks"}
     fail = f"<b style=\"color:{BADGE_COLOURS['bug']}\">FAIL</b>"
     head = "".join(f"<th>{html.escape(c)}</th>" for c in COLUMNS)
     body = []
