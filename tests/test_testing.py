@@ -112,3 +112,33 @@ def test_outside_pytest_a_failure_leaves_its_files_in_the_folder_given(tmp_path)
 def test_layer_options_on_a_model_are_refused():
     with pytest.raises(ValueError, match="dout and wrt apply to a layer"):
         assert_gradients(TwoLayer(), *data(), wrt="W1")
+
+
+def affine_forward(x, w, b):
+    out = x.reshape(x.shape[0], -1) @ w + b
+    return out, (x, w)
+
+
+def affine_backward(dout, cache):
+    x, w = cache
+    return (dout @ w.T).reshape(x.shape), x.reshape(x.shape[0], -1).T @ dout, dout.sum(axis=0)
+
+
+def affine_backward_doubled_db(dout, cache):
+    dx, dw, db = affine_backward(dout, cache)
+    return dx, dw, 2 * db
+
+
+def test_a_cs231n_layer_is_checked_with_a_random_upstream_gradient(tmp_path):
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((4, 2, 3)), rng.standard_normal((6, 5)), rng.standard_normal(5)
+    report = assert_gradients(affine_forward, affine_backward, x, w, b)
+    assert list(report.blocks) == ["x", "w", "b"]
+    assert report.blocks["x"].analytic.shape == (4, 2, 3)
+    with pytest.raises(AssertionError) as failure:
+        assert_gradients(affine_forward, affine_backward_doubled_db, x, w, b, artifacts=tmp_path)
+    message = str(failure.value)
+    assert message.startswith("gradient check of affine_forward: bug")
+    assert "the gradient of b is 2.00× the numeric gradient everywhere: a scaling bug" in message
+    assert (tmp_path / "affine_forward-heatmap.png").is_file()
+    assert assert_gradients(affine_forward, affine_backward_doubled_db, x, w, b, wrt=["x", "w"]).passed
