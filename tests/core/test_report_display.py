@@ -149,3 +149,20 @@ def test_a_correct_report_shows_no_worst_components():
     page = report._repr_html_()
     assert ">correct</span>" in page
     assert "worst components" not in page
+
+
+def test_the_readme_notebook_walkthrough_on_the_coursera_assignment():
+    from test_function_model import backward_propagation_n, forward_propagation_n, gradient_check_n_test_case
+
+    import gradviz
+
+    X, Y, parameters = gradient_check_n_test_case()
+    model = gradviz.propagation_model(forward_propagation_n, backward_propagation_n, parameters, X, Y)
+    report = gradviz.gradient_check(model)
+    assert repr(report).startswith("<CheckReport bug: difference 2.85e-01 (wrong), 47 components")
+    page = report._repr_html_()
+    assert "dW2 is 2.00× the numeric gradient everywhere: a scaling bug" in page
+    assert "db1 is 4.00× the numeric gradient everywhere: a scaling bug" in page
+    failing = [re.findall(r"<td[^>]*>([^<]*)</td>", row)[0] for row in re.findall(r"<tr>(.*?)</tr>", page)
+               if "FAIL" in row]
+    assert failing == ["b1", "W2"]
