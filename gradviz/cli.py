@@ -14,7 +14,7 @@ from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.network import TERMS
 from gradviz.core.model.spec import DTYPES
 from gradviz.core.report.table import format_report
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 DEMO_PRESET = presets_dir() / "spiral-tanh.gradviz.json"
 
