@@ -5,7 +5,7 @@ import pyqtgraph as pg
 
 from gradviz.core.report import picture
 from gradviz.core.report.picture import viridis
-from gradviz.ui.check.heatmap_view import REL_LEVELS, SEQUENTIAL
+from gradviz.ui.check.heatmap_scale import REL_LEVELS, SEQUENTIAL
 
 
 def test_the_png_colours_match_the_app_within_two_levels_of_255():
