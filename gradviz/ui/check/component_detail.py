@@ -88,8 +88,9 @@ def second_step(c: Component) -> list[str]:
     if eps is None or eps2 is None or math.isnan(n2) or math.isnan(c.numeric):
         return []
     e1, e2 = abs(c.analytic - c.numeric), abs(c.analytic - n2)
-    lines = [f"ε = {eps:.1e}:  dθ_approx = {c.numeric:.6e},  |dθ − dθ_approx| = {e1:.2e}",
-             f"ε₂ = {eps2:.1e}:  dθ_approx = {n2:.6e},  |dθ − dθ_approx| = {e2:.2e}"]
+    lines = [f"ε = {eps:.1e}: |dθ − dθ_approx| = {e1:.2e}",
+             f"ε₂ = {eps2:.1e}: |dθ − dθ_approx₂| = {e2:.2e}",
+             f"dθ_approx₂ = {n2:.6e}"]
     if e1 > 0 and e2 > 0 and eps != eps2:
         order = math.log(e1 / e2) / math.log(eps / eps2)
         if abs(order) < 0.3:
