@@ -14,7 +14,7 @@ from PySide6.QtGui import QImage, QPalette
 from gradviz import check_layer
 from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport
-from gradviz.ui.check.heatmap_scale import REL_TICKS
+from gradviz.core.report.levels import REL_TICKS
 from gradviz.ui.check.heatmap_view import HeatmapView
 
 

@@ -7,10 +7,10 @@ import itertools
 import numpy as np
 import pytest
 
+from gradviz.core.report.layout import NARROW, WIDE, block_rows, layer_key, place_blocks, tiling
+from gradviz.core.report.levels import REL_TICKS
 from gradviz.ui.check.heatmap_block import index_ticks
 from gradviz.ui.check.heatmap_colourbar import spaced_ticks
-from gradviz.ui.check.heatmap_layout import NARROW, WIDE, block_rows, layer_key, place_blocks, tiling
-from gradviz.ui.check.heatmap_scale import REL_TICKS
 
 
 def test_layer_keys_follow_trailing_numbers_and_modules():

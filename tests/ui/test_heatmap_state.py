@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFontMetrics, QImage
 
 from gradviz.core.report.check_report import AGREES, MISMATCH, NOISE_FLOOR, BlockResult, CheckReport
-from gradviz.ui.check.heatmap_scale import MARK_GREY, REL_TICKS, STRIPE_GREY
+from gradviz.core.report.levels import MARK_GREY, REL_TICKS, STRIPE_GREY
 from gradviz.ui.check.heatmap_view import HeatmapView
 
 

@@ -4,8 +4,8 @@ import numpy as np
 import pyqtgraph as pg
 
 from gradviz.core.report import picture
+from gradviz.core.report.levels import REL_LEVELS, SEQUENTIAL
 from gradviz.core.report.picture import viridis
-from gradviz.ui.check.heatmap_scale import REL_LEVELS, SEQUENTIAL
 
 
 def test_the_png_colours_match_the_app_within_two_levels_of_255():

@@ -13,8 +13,8 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsRectItem
 
-from gradviz.ui.check.heatmap_layout import Tiling
-from gradviz.ui.check.heatmap_scale import marks_rgba, pool, pool_marks
+from gradviz.core.report.layout import Tiling
+from gradviz.core.report.levels import marks_rgba, pool, pool_marks
 
 STALE_OPACITY = 0.25  # how much of a stale result still shows
 

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPalette
 
-from gradviz.ui.check.heatmap_scale import DIVERGING, REL_LEVELS, REL_TICKS, SEQUENTIAL
+from gradviz.core.report.levels import DIVERGING, REL_LEVELS, REL_TICKS, SEQUENTIAL
 from gradviz.ui.classroom.presenter import heatmap_colormap
 
 WIDEST_AUTOMATIC = "−0.0000e-10"  # room for pyqtgraph's own tick labels (gradient modes)

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from gradviz.ui.check.heatmap_scale import MARK_GREY
+from gradviz.core.report.levels import MARK_GREY
 
 
 class EmptyOverlay(QFrame):

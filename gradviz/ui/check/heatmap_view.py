@@ -1,7 +1,7 @@
 """The heatmap: every block of any shape on one shared colour scale.
 
 Blocks of one layer (W1 b1 gamma1 beta1) share a row; other blocks (x, w, dout) get a row each
-(heatmap_layout). N-D blocks are drawn as mosaics of 2-D tiles, one ImageItem per block, and
+(gradviz.core.report.layout). N-D blocks are drawn as mosaics of 2-D tiles, one ImageItem per block, and
 hover, click and the inspector give the full index tuple. Components at the noise floor get a
 neutral grey, kink-crossed ones an outlined hatched square, unchecked ones stay blank; the pinned
 cell is outlined; a stale result is faded under a note; the empty heatmap offers a Run button.
@@ -21,19 +21,19 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport, relative_error
-from gradviz.ui.check.component_detail import ComponentDetail, detail_of
-from gradviz.ui.check.heatmap_block import BlockPlot
-from gradviz.ui.check.heatmap_colourbar import ColourBar
-from gradviz.ui.check.heatmap_layout import Placement, place_blocks
-from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote, legend_label
-from gradviz.ui.check.heatmap_scale import (
+from gradviz.core.report.layout import Placement, place_blocks
+from gradviz.core.report.levels import (
     ERROR_MODES,
     MODES,
     REL_LEVELS,
-    component_marks,
+    marked_mosaics,
     mode_values,
     scale_for,
 )
+from gradviz.ui.check.component_detail import ComponentDetail, detail_of
+from gradviz.ui.check.heatmap_block import BlockPlot
+from gradviz.ui.check.heatmap_colourbar import ColourBar
+from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote, legend_label
 from gradviz.ui.check.inspector import describe_component
 
 PAINT_MS = 150  # while a check runs, blocks are repainted at most this often
@@ -329,10 +329,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             plot, tiling = self._plots[name], self._plots[name].tiling
             shown, marks, checked = tiling.mosaic(self._values[name]), None, None
             if with_marks and self._mode in ERROR_MODES:
-                block = self.block(name)
-                marks = tiling.mosaic(component_marks(block), fill=0)
-                checked = tiling.mosaic(block.checked, fill=False)
-                shown = np.where(marks != 0, np.nan, shown)
+                shown, marks, checked = marked_mosaics(self.block(name), tiling, self._values[name])
             plot.paint(shown, self._mode, levels)
             plot.paint_marks(marks, checked)
             plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))

@@ -1,6 +1,7 @@
-"""What the heatmap's colours mean (no Qt): the value each mode shows per component, the shared
-colour scale (levels, ticks, label), the marks drawn over the scale for components at the noise
-floor, and the max-pooling that keeps big blocks cheap to draw."""
+"""What the heatmap's colours mean, in the app and in the notebook's picture alike: the value each
+mode shows per component, the shared colour scale (levels, ticks, label, colour maps by name), the
+marks drawn over the scale for components at the noise floor, and the max-pooling that keeps big
+blocks cheap to draw."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import math
 import numpy as np
 
 from gradviz.core.report.check_report import NOISE_FLOOR, BlockResult
+from gradviz.core.report.layout import Tiling
 
 #: mode -> what the combo box says
 MODES = {
@@ -23,7 +25,7 @@ REL_LEVELS = (-10.0, 0.0)
 REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
 RATIO_LEVELS = (0.0, 2.0)
 RATIO_TICKS = [(0.0, "≤ 0"), (0.5, "0.5"), (1.0, "1"), (1.5, "1.5"), (2.0, "≥ 2")]
-SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
+SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"  # pyqtgraph's names of the colour maps
 MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst cell of each group
 
 #: marks drawn over the colour scale: none, |a − n| within the noise floor, both a and n below it
@@ -96,6 +98,15 @@ def component_marks(block: BlockResult) -> np.ndarray:
     return marks
 
 
+def marked_mosaics(block: BlockResult, tiling: Tiling, values: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mosaics an error mode draws: ``values`` (the block's shape) with the components at the
+    noise floor blanked (NaN), their marks (component_marks) and ``block.checked``."""
+    marks = tiling.mosaic(component_marks(block), fill=NO_MARK)
+    shown = np.where(marks != NO_MARK, np.nan, tiling.mosaic(values))
+    return shown, marks, tiling.mosaic(block.checked, fill=False)
+
+
 def _groups(values: np.ndarray, fill) -> tuple[np.ndarray, int, int] | None:
     """``values`` (rows, cols) cut into groups of fr × fc cells so that at most MAX_PIXELS
     groups lie along each axis: (R, C, fr·fc) padded with ``fill``; None when it already fits."""
@@ -136,12 +147,19 @@ def pool_marks(marks: np.ndarray, checked: np.ndarray) -> np.ndarray:
     return np.where(unmarked, NO_MARK, groups.max(axis=2)).astype(np.int8)
 
 
-def marks_rgba(marks: np.ndarray) -> np.ndarray:
+def pool_any(mask: np.ndarray) -> np.ndarray:
+    """Shrink a boolean mosaic as ``pool`` does: a group is True when any of its cells is."""
+    cut = _groups(mask, False)
+    return mask if cut is None else cut[0].any(axis=2)
+
+
+def marks_rgba(marks: np.ndarray, k: int | None = None) -> np.ndarray:
     """An RGBA image (rows·k, cols·k, 4) of the marks: flat grey at the noise floor, grey with
-    light diagonal stripes where both gradients are below it, transparent elsewhere; k (≤ 8)
-    pixels per cell leave room for the stripes."""
+    light diagonal stripes where both gradients are below it, transparent elsewhere; k pixels per
+    cell (by default up to 8, room for the stripes)."""
     rows, cols = marks.shape
-    k = int(min(8, max(1, HATCH_PIXELS // max(rows, cols, 1))))
+    if k is None:
+        k = int(min(8, max(1, HATCH_PIXELS // max(rows, cols, 1))))
     big = np.repeat(np.repeat(marks, k, axis=0), k, axis=1)
     rgba = np.zeros((*big.shape, 4), dtype=np.uint8)
     rgba[big != NO_MARK] = MARK_GREY

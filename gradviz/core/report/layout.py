@@ -1,6 +1,6 @@
-"""Where the heatmap draws each block (no Qt): which blocks share a row of the grid, and how a
-block of any shape becomes one 2-D image, a mosaic of 2-D tiles, with the way back from a cell
-of the mosaic to the block's index tuple.
+"""Where the heatmap draws each block, in the app and in the notebook's picture alike: which
+blocks share a row of the grid, and how a block of any shape becomes one 2-D image, a mosaic of
+2-D tiles, with the way back from a cell of the mosaic to the block's index tuple.
 
 - 0-D: one cell; 1-D (n,): a column (n, 1) beside its W, or a strip (1, n) on a row of its own;
 - 2-D (r, c): itself;
