@@ -10,16 +10,8 @@ import numpy as np
 import pytest
 
 from gradviz.core.report.check_report import BlockResult, CheckReport
-from gradviz.core.report.picture import (
-    MAX_PIXELS,
-    UNCHECKED,
-    as_grid,
-    encode_png,
-    heatmap_rgb,
-    layout_rows,
-    pool_worst,
-    viridis,
-)
+from gradviz.core.report.levels import MAX_PIXELS, pool, pool_any
+from gradviz.core.report.picture import UNCHECKED, encode_png, heatmap_rgb, viridis
 from gradviz.core.report.table import worst_lines
 
 
@@ -71,31 +63,21 @@ def test_viridis_runs_from_dark_purple_to_yellow():
     assert ends.tolist() == [[0x44, 0x01, 0x54], [0xFD, 0xE7, 0x25], [0x44, 0x01, 0x54], [0xFD, 0xE7, 0x25]]
 
 
-def test_blocks_of_any_shape_become_2d_images():
-    assert as_grid(np.arange(4.0)).shape == (4, 1)
-    assert as_grid(np.float64(3.0)).shape == (1, 1)
-    x = np.random.default_rng(2).standard_normal((2, 3, 4, 5))  # (N, C, H, W)
-    grid = as_grid(x)
-    assert grid.shape == (2 * 4, 3 * 5)
-    n, c, h, w = 1, 2, 3, 4
-    assert grid[n * 4 + h, c * 5 + w] == x[n, c, h, w]
-
-
 def test_pooling_keeps_the_worst_component_of_each_group():
     values = np.full((MAX_PIXELS * 3, 10), -9.0)
     values[400, 7] = -1.0
     values[:3, :] = np.nan
-    pooled = pool_worst(values)
+    pooled = pool(values, "rel")
     expected = np.array([[np.nanmax(values[r : r + 3, c]) if not np.isnan(values[r : r + 3, c]).all()
                           else np.nan for c in range(10)] for r in range(0, MAX_PIXELS * 3, 3)])
     assert pooled.shape == (MAX_PIXELS, 10)
     np.testing.assert_array_equal(pooled, expected)
     assert pooled[400 // 3, 7] == -1.0
-
-
-def test_layers_are_rows_with_w_beside_b():
-    assert layout_rows(["W1", "b1", "W2", "b2"]) == [["W1", "b1"], ["W2", "b2"]]
-    assert layout_rows(["x", "w", "b"]) == [["x", "w", "b"]]
+    mask = np.zeros((MAX_PIXELS * 2 + 2, 3), dtype=bool)  # groups of 3 rows, the last one of 2
+    mask[-1, 1] = True
+    any_pooled = pool_any(mask)
+    assert any_pooled.shape == (-(-mask.shape[0] // 3), 3)
+    assert np.argwhere(any_pooled).tolist() == [[any_pooled.shape[0] - 1, 1]]
 
 
 def test_the_heatmap_colours_each_component_by_its_relative_error():

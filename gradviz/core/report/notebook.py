@@ -7,7 +7,8 @@ import base64
 import html
 
 from gradviz.core.report.check_report import CheckReport
-from gradviz.core.report.picture import REL_LEVELS, REL_MARKS, report_png
+from gradviz.core.report.levels import REL_LEVELS, REL_TICKS
+from gradviz.core.report.picture import report_png
 from gradviz.core.report.table import COLUMNS, block_rows, worst_lines
 
 BADGE_COLOURS = {"correct": "#1a7f37", "bug": "#cf222e", "inconclusive": "#9a6700"}
@@ -38,9 +39,10 @@ def _table(report: CheckReport) -> str:
 
 def _scale_note() -> str:
     lo, hi = (int(v) for v in REL_LEVELS)
-    marks = ", ".join(f"1e{int(m)}" for m in REL_MARKS)
+    marks = ", ".join(label for _, label in REL_TICKS)
     return (f"relative error per component, log scale from 1e{lo} (dark) to 1e{hi} (yellow), "
-            f"ticks at {marks}; grey: not checked; white stripes: crossed a kink")
+            f"ticks at {marks}; mid grey: at the noise floor (striped: both gradients ≈ 0); "
+            f"light grey: not checked; white hatched square: crossed a kink")
 
 
 def report_html(report: CheckReport) -> str:

@@ -1,5 +1,6 @@
-"""The heatmap as a PNG, drawn with numpy alone: one image per block, laid out as the app lays them
-out (each layer a row, W beside its b), on the app's colour scale of the relative error.
+"""The heatmap as a PNG, drawn with numpy alone and laid out as the app lays it out: the same grid
+of blocks and tiles (core.report.layout), the same relative-error levels, pooling and noise-floor
+marks (core.report.levels), on the app's colour map; kink-crossed components are hatched white.
 
 A numpy + zlib PNG encoder rather than pyqtgraph's exporter: a notebook or a test suite gets the
 picture without a display and without a QApplication, which would tie the process to an offscreen
@@ -8,28 +9,36 @@ platform and break a later ``%gui qt``.
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradviz.core.report.check_report import BlockResult, CheckReport
+from gradviz.core.report.layout import Placement, place_blocks
+from gradviz.core.report.levels import (
+    REL_LEVELS,
+    REL_TICKS,
+    marked_mosaics,
+    marks_rgba,
+    mode_values,
+    pool,
+    pool_any,
+    pool_marks,
+)
 
-REL_LEVELS = (-10.0, 0.0)  # log10 of the relative error at the two ends of the colour scale
-REL_MARKS = (-7.0, -5.0, -3.0, -2.0)  # the lectures' thresholds, marked on the colour bar
-MAX_PIXELS = 256  # bigger blocks show the worst component of each group of cells
 MAX_CELL = 24  # pixels per component at most (tiny blocks stay small)
 TARGET = 320  # the largest block's longer side, in pixels, before MAX_CELL caps it
+MIN_SIDE = 6  # pixels: a thinner block is stretched across (a bias beside a big W stays visible)
 GAP, MARGIN, BAR_WIDTH, BAR_HEIGHT = 8, 8, 12, 160
-BACKGROUND, UNCHECKED, INK = (255, 255, 255), (232, 232, 232), (60, 60, 60)
+BACKGROUND, UNCHECKED, INK, KINK_INK = (255, 255, 255), (232, 232, 232), (60, 60, 60), (255, 255, 255)
 # viridis, the app's colour map (pyqtgraph's), sampled at 33 evenly spaced points
 _VIRIDIS = bytes.fromhex(
     "440154470d6048186a482374472d7b4537814240863e49893b528b375b8d33638d2f6b8e2c728e297a8e26828e23898e"
     "21918c1f978b1f9f8821a68527ad8131b57b3dbc744cc26c5cc8636ece5881d34d95d840aadc32c0df25d5e21aeae51a"
     "fde725"
 )
-_LAYERED = re.compile(r"^[A-Za-z]+(\d+)$")
 
 
 def viridis(t: np.ndarray) -> np.ndarray:
@@ -40,70 +49,113 @@ def viridis(t: np.ndarray) -> np.ndarray:
     return np.rint(np.stack(channels, axis=-1)).astype(np.uint8)
 
 
-def as_grid(values: np.ndarray) -> np.ndarray:
-    """Any block as a 2-D image: a vector is a column (a bias beside its W), a scalar one cell, and
-    an N-D block a grid of tiles, its even axes down and its odd axes across ((N, C, H, W) gives N
-    rows of C tiles of H×W)."""
-    values = np.asarray(values)
-    if values.ndim < 2:
-        return values.reshape(-1, 1)
-    down, across = values.shape[0::2], values.shape[1::2]
-    order = [*range(0, values.ndim, 2), *range(1, values.ndim, 2)]
-    return values.transpose(order).reshape(int(np.prod(down)), int(np.prod(across)))
+@dataclass(frozen=True)
+class BlockImage:
+    """What the picture draws for one block, per cell of its mosaic pooled as the app pools it
+    (all (rows, cols)): ``levels`` log10 relative error (NaN: no value drawn), ``marks`` the
+    noise-floor marks, ``kinks`` crossed a kink, ``filled`` holds a component (not an empty slot
+    of a wrapped grid of tiles); ``placement`` is the block's place in the app's grid."""
+
+    placement: Placement
+    levels: np.ndarray
+    marks: np.ndarray
+    kinks: np.ndarray
+    filled: np.ndarray
 
 
-def pool_worst(values: np.ndarray, limit: int = MAX_PIXELS) -> np.ndarray:
-    """Shrink a 2-D image to at most ``limit`` pixels per axis, keeping the largest value of each
-    group of cells (NaN only where the whole group is NaN), so one bad component still shows."""
-    rows, cols = values.shape
-    fr, fc = -(-rows // limit), -(-cols // limit)
-    if fr == fc == 1:
-        return values
-    with np.errstate(invalid="ignore"):
-        pooled = np.fmax.reduceat(values, np.arange(0, rows, fr), axis=0)
-        return np.fmax.reduceat(pooled, np.arange(0, cols, fc), axis=1)
+def block_image(block: BlockResult, placement: Placement) -> BlockImage:
+    """The block as the app's relative-error mode draws it at ``placement``."""
+    tiling = placement.tiling
+    shown, marks, checked = marked_mosaics(block, tiling, mode_values(block, "rel", REL_LEVELS))
+    filled = tiling.mosaic(np.ones(tiling.shape, dtype=bool), fill=False)
+    return BlockImage(placement, pool(shown, "rel"), pool_marks(marks, checked),
+                      pool_any(tiling.mosaic(block.kink, fill=False)), pool_any(filled))
 
 
-def block_levels(block: BlockResult) -> tuple[np.ndarray, np.ndarray]:
-    """log10 relative error clipped to REL_LEVELS (NaN: unchecked) and the kink mask, as 2-D
-    images of at most MAX_PIXELS per axis."""
-    with np.errstate(divide="ignore"):
-        levels = np.clip(np.log10(block.rel_error), *REL_LEVELS)
-    levels[~block.checked] = np.nan
-    kinks = np.where(block.kink, 1.0, np.nan)
-    return pool_worst(as_grid(levels)), pool_worst(as_grid(kinks)) == 1.0
+def block_images(report: CheckReport) -> dict[str, BlockImage]:
+    """Every block of the report, placed as the app places it."""
+    placements, _ = place_blocks({name: b.analytic.shape for name, b in report.blocks.items()})
+    return {name: block_image(report.blocks[name], p) for name, p in placements.items()}
 
 
-def paint_block(levels: np.ndarray, kinks: np.ndarray, cell: int) -> np.ndarray:
-    """RGB pixels (rows·cell, cols·cell, 3): colour by level, grey where unchecked, white stripes
-    across components that crossed a kink."""
-    span = REL_LEVELS[1] - REL_LEVELS[0]
-    rgb = viridis((np.nan_to_num(levels, nan=REL_LEVELS[0]) - REL_LEVELS[0]) / span)
-    rgb[np.isnan(levels)] = UNCHECKED
+def _kink_pattern(cell: int) -> np.ndarray:
+    """The pixels (cell, cell) of one kink-crossed cell drawn in KINK_INK: as in the app, an
+    outlined square of 0.8 cell with "/" hatching; small cells are filled."""
+    if cell < 5:
+        return np.ones((cell, cell), dtype=bool)
+    i, j = np.indices((cell, cell))
+    lo, hi = round(cell * 0.1), cell - 1 - round(cell * 0.1)
+    square = (i >= lo) & (i <= hi) & (j >= lo) & (j <= hi)
+    edge = (i == lo) | (i == hi) | (j == lo) | (j == hi)
+    return square & (edge | ((i + j) % 4 == 0))
+
+
+def block_pixels(image: BlockImage, cell: int) -> tuple[int, int]:
+    """(height, width) in pixels of a block drawn at ``cell`` pixels per cell: at least MIN_SIDE."""
+    return tuple(n * cell * max(1, -(-MIN_SIDE // (n * cell))) for n in image.levels.shape)
+
+
+def paint_block(image: BlockImage, cell: int) -> np.ndarray:
+    """RGB pixels (block_pixels, 3): colour by level, light grey where unchecked, the noise-floor
+    marks in the app's greys, kinks hatched, and lines between tiles."""
+    lo, hi = REL_LEVELS
+    rgb = viridis((np.nan_to_num(image.levels, nan=lo) - lo) / (hi - lo))
+    rgb[np.isnan(image.levels)] = UNCHECKED
+    rgb[~image.filled] = BACKGROUND
     big = rgb.repeat(cell, axis=0).repeat(cell, axis=1)
-    if kinks.any():
-        y, x = np.indices(big.shape[:2])
-        stripes = ((x + y) % 4 == 0) if cell >= 3 else np.ones(big.shape[:2], dtype=bool)
-        big[kinks.repeat(cell, axis=0).repeat(cell, axis=1) & stripes] = (255, 255, 255)
-    return big
+    marks = marks_rgba(image.marks, cell)
+    big = np.where(marks[..., 3:] > 0, marks[..., :3], big)
+    kinks = image.kinks.repeat(cell, axis=0).repeat(cell, axis=1)
+    big[kinks & np.tile(_kink_pattern(cell), image.kinks.shape)] = KINK_INK
+    tiling = image.placement.tiling
+    (rows, cols), (height, width) = tiling.size, big.shape[:2]
+    xs, ys = tiling.separators()
+    if width * tiling.tile[1] >= 4 * cols:  # lines only where a tile is at least 4 px across
+        big[:, [round(x * width / cols) for x in xs]] = BACKGROUND
+    if height * tiling.tile[0] >= 4 * rows:
+        big[[round(y * height / rows) for y in ys], :] = BACKGROUND
+    (rows_px, cols_px) = block_pixels(image, cell)
+    return big.repeat(rows_px // height, axis=0).repeat(cols_px // width, axis=1)
 
 
-def layout_rows(names: list[str]) -> list[list[str]]:
-    """Blocks in rows as the app shows them: one row per layer number (W2 beside b2), in report
-    order; names without a layer number (x, w, gamma) share the first row."""
-    rows: dict[int, list[str]] = {}
-    for name in names:
-        match = _LAYERED.match(name)
-        rows.setdefault(int(match.group(1)) if match else 0, []).append(name)
-    return [rows[k] for k in sorted(rows)]
+@dataclass(frozen=True)
+class Arrangement:
+    """Where the blocks go on the canvas: ``cell`` pixels per (pooled) mosaic cell, each block's
+    ``origins`` (top, left) in pixels, and the ``size`` (height, width) of the grid of blocks."""
+
+    cell: int
+    origins: dict[str, tuple[int, int]]
+    size: tuple[int, int]
+
+
+def arrange(images: dict[str, BlockImage]) -> Arrangement:
+    """The app's grid in pixels: blocks side by side in grid columns as wide as their widest block
+    (one that has its row to itself spans them all), rows as tall as their tallest block."""
+    longest = max((max(im.levels.shape) for im in images.values()), default=1)
+    cell = int(np.clip(TARGET // max(longest, 1), 1, MAX_CELL))
+    placements = {name: im.placement for name, im in images.items()}
+    n_rows = 1 + max((p.row for p in placements.values()), default=0)
+    n_cols = 1 + max((p.col for p in placements.values()), default=0)
+    heights, widths, spans = [0] * n_rows, [0] * n_cols, [0]
+    for im in images.values():
+        p, (height, width) = im.placement, block_pixels(im, cell)
+        heights[p.row] = max(heights[p.row], height)
+        if p.alone:
+            spans.append(width)
+        else:
+            widths[p.col] = max(widths[p.col], width)
+    tops = np.cumsum([0] + [h + GAP for h in heights])
+    lefts = np.cumsum([0] + [w + GAP for w in widths])
+    origins = {name: (int(tops[p.row]), int(lefts[p.col])) for name, p in placements.items()}
+    return Arrangement(cell, origins, (int(tops[-1] - GAP), max(int(lefts[-1] - GAP), *spans)))
 
 
 def colour_bar(height: int) -> np.ndarray:
-    """The scale, high errors on top, with dark ticks at REL_MARKS: (height, BAR_WIDTH, 3)."""
+    """The scale, high errors on top, with dark ticks at the app's ticks: (height, BAR_WIDTH, 3)."""
     t = np.linspace(1.0, 0.0, height)
     bar = np.repeat(viridis(t)[:, None, :], BAR_WIDTH, axis=1)
     lo, hi = REL_LEVELS
-    for mark in REL_MARKS:
+    for mark, _ in REL_TICKS:
         row = round((hi - mark) / (hi - lo) * (height - 1))
         bar[row, : BAR_WIDTH // 2] = INK
     return bar
@@ -111,25 +163,18 @@ def colour_bar(height: int) -> np.ndarray:
 
 def heatmap_rgb(report: CheckReport) -> np.ndarray:
     """The whole report as one RGB image (H, W, 3), uint8."""
-    images = {name: block_levels(b) for name, b in report.blocks.items()}
-    longest = max((max(levels.shape) for levels, _ in images.values()), default=1)
-    cell = int(np.clip(TARGET // longest, 1, MAX_CELL))
-    rows = [[paint_block(*images[n], cell) for n in row] for row in layout_rows(list(images))]
-    heights = [max(p.shape[0] for p in row) for row in rows]
-    widths = [sum(p.shape[1] for p in row) + GAP * (len(row) - 1) for row in rows]
-    bar = colour_bar(BAR_HEIGHT)
-    height = max(sum(heights) + GAP * (len(rows) - 1), BAR_HEIGHT) + 2 * MARGIN
-    width = max(widths, default=0) + GAP * 2 + BAR_WIDTH + 2 * MARGIN
+    images = block_images(report)
+    layout = arrange(images)
+    grid_height, grid_width = layout.size
+    height = max(grid_height, BAR_HEIGHT) + 2 * MARGIN
+    width = grid_width + GAP * 2 + BAR_WIDTH + 2 * MARGIN
     canvas = np.empty((height, width, 3), dtype=np.uint8)
     canvas[:] = BACKGROUND
-    top = MARGIN
-    for row, row_height in zip(rows, heights, strict=True):
-        left = MARGIN
-        for picture in row:
-            canvas[top : top + picture.shape[0], left : left + picture.shape[1]] = picture
-            left += picture.shape[1] + GAP
-        top += row_height + GAP
-    canvas[MARGIN : MARGIN + BAR_HEIGHT, width - MARGIN - BAR_WIDTH : width - MARGIN] = bar
+    for name, image in images.items():
+        picture = paint_block(image, layout.cell)
+        top, left = (MARGIN + v for v in layout.origins[name])
+        canvas[top : top + picture.shape[0], left : left + picture.shape[1]] = picture
+    canvas[MARGIN : MARGIN + BAR_HEIGHT, width - MARGIN - BAR_WIDTH : width - MARGIN] = colour_bar(BAR_HEIGHT)
     return canvas
 
 
