@@ -180,9 +180,9 @@ def _objectives(model, X, y, dtypes: list[str], notes: list[str]):
         return
     for dtype in dtypes:
         copy = Network(replace(model.spec, dtype=dtype), params=model.params)
-        copy.bug = model.bug
+        copy.bugs = model.bugs
         truth = Network(replace(model.spec, dtype="float64"), params=copy.params)
-        truth.bug = model.bug
+        truth.bugs = model.bugs
         options = {"dropout": "off", "terms": "all", "loss_scale": 1.0, "seed": 0}
         objective = NetworkObjective(copy, X, y, **options)
         yield dtype, objective, NetworkObjective(truth, X, y, **options).analytic
