@@ -91,6 +91,16 @@ def build_problem(session: Session, data_path: str | None = None, *, examples: i
     return Problem(net, train.X, y, dev.X, y_dev, X_check, y_check, n_classes, normalizer)
 
 
+def require_examples(session: Session, examples: int, data_path: str | None = None) -> None:
+    """ValueError unless the session's data (or the file at data_path) has at least ``examples``
+    examples, so that a check can use exactly that many."""
+    examples = fields.whole("examples", examples, low=1, high=MAX_EXAMPLES)
+    path = data_path or session.data.path
+    m = load_dataset(path).m if path else session.data.m
+    if examples > m:
+        raise ValueError(f"examples must be at most {m}: the data set has {m} examples; got {examples}")
+
+
 def _require(session: Session, m: int, check_examples: int) -> None:
     estimate = network_estimate(session.spec, m, check_examples=min(check_examples, m),
                                 batch=session.training.batch_size)
