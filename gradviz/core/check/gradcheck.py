@@ -17,7 +17,7 @@ from numbers import Integral
 
 import numpy as np
 
-from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
+from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable, fast_unavailable_at
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
 from gradviz.core.diagnosis.advice import check_warnings
 from gradviz.core.diagnosis.diagnosis import diagnose_check
@@ -99,7 +99,12 @@ def validate_seed(seed: object) -> int:
 
 
 def make_objective(model, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int):
-    """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective."""
+    """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective.
+    Complex parameters are refused (the check would silently drop their imaginary part)."""
+    for name, value in model.params.items():
+        if np.iscomplexobj(value):
+            raise ValueError(f"model.params[{fields.quote(name)}] is complex; gradviz checks real "
+                             "parameters only (use method='complex' for a complex step)")
     if isinstance(model, Network):
         return NetworkObjective(model, X, y, dropout=dropout, terms=terms,
                                 loss_scale=loss_scale, seed=seed)
@@ -211,6 +216,12 @@ def iter_gradient_check(
     with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
+        if used_engine == "fast":
+            unavailable = fast_unavailable_at(objective)
+            if unavailable and engine == "fast":
+                raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
+                                 "use engine 'auto' or 'reference'")
+            used_engine = "reference" if unavailable else "fast"
         shapes = {k: v.shape for k, v in objective.params.items()}
         plan = select_components(shapes, blocks, sample, seed)
         numeric = {k: np.full(shapes[k], np.nan) for k in plan}

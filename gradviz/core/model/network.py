@@ -13,7 +13,7 @@ import numpy as np
 from gradviz.core.model import layers as ops
 from gradviz.core.model.bugs import Bug, validate_bug
 from gradviz.core.model.fields import quote
-from gradviz.core.model.losses import LOSS_FUNCTIONS, bce
+from gradviz.core.model.losses import LOSS_FUNCTIONS, bce, bce_output_gradient
 from gradviz.core.model.memory import network_estimate, require_memory
 from gradviz.core.model.spec import NetworkSpec
 
@@ -248,10 +248,11 @@ class Network:
 
         m = X.shape[1]
         J = 0.0
-        dA = None
+        dA = dZ_out = None
         if terms in ("all", "data"):
             if spec.loss == "bce":
                 J, dA, hinge = bce(As[-1], y, logits=Zs[-1])
+                dZ_out = bce_output_gradient(Zs[-1], y) if backprop else None
             else:
                 J, dA, hinge = LOSS_FUNCTIONS[spec.loss](As[-1], y)
             if hinge is not None:
@@ -264,10 +265,11 @@ class Network:
                 J = J + spec.l1 / (2 * m) * sum(np.abs(W).sum() for W in Ws)
         if not backprop:
             return Evaluation(J, None, switches)
-        grads = self._backprop(dA, inputs, Zs, As, Ws, masks, terms, m)
+        grads = self._backprop(dA, dZ_out, inputs, Zs, As, Ws, masks, terms, m)
         return Evaluation(J, grads, switches)
 
-    def _backprop(self, dA, inputs, Zs, As, Ws, masks, terms, m) -> dict[str, np.ndarray]:
+    def _backprop(self, dA, dZ_out, inputs, Zs, As, Ws, masks, terms, m) -> dict[str, np.ndarray]:
+        """dZ_out: the output layer's dZ when the loss gives it directly (bce through its sigmoid)."""
         spec, bugs = self.spec, self.bugs
         grads: dict[str, np.ndarray] = {}
 
@@ -276,6 +278,7 @@ class Network:
 
         if dA is not None and any(bug.kind == "dscores_sign" for bug in bugs):
             dA = -dA
+            dZ_out = None if dZ_out is None else -dZ_out
         for l in range(self.n_layers, 0, -1):
             layer = spec.layers[l - 1]
             W = Ws[l - 1]
@@ -288,9 +291,12 @@ class Network:
                         apply_mask=not planted("dropout_mask_missing", l),
                         apply_scale=not planted("dropout_scale_missing", l),
                     )
-                dZ = ops.activation_backward(
-                    dA, Zs[l - 1], As[l - 1], layer.activation, wrong=planted("act_deriv", l)
-                )
+                if l == self.n_layers and dZ_out is not None and not planted("act_deriv", l):
+                    dZ = dZ_out
+                else:
+                    dZ = ops.activation_backward(
+                        dA, Zs[l - 1], As[l - 1], layer.activation, wrong=planted("act_deriv", l)
+                    )
                 dA, dW, db = ops.affine_backward(
                     dZ, inputs[l - 1], W,
                     db_scale=4.0 if planted("db_x4", l) else 1.0,
