@@ -33,8 +33,9 @@ from gradviz.core.model.network import TERMS, Network
 
 #: relative tolerance of a directional derivative, by dtype
 TOLERANCE = {"float64": 1e-5, "float32": 1e-2, "float16": 1e-1}
-#: rounding noise allowance: FLOOR·u·|J|/h is added to every comparison
-FLOOR = 100
+#: rounding noise allowance: FLOOR·u·|J|/h is added to every comparison (float16's u is so large
+#: that 100 would hide a doubled gradient; 10 gave no false alarm on 60 random correct nets)
+FLOOR = {"float64": 100, "float32": 100, "float16": 10}
 #: a step that crosses a kink is retried this many times, ten times smaller each time
 KINK_RETRIES = 3
 #: the most random directions per block
@@ -130,7 +131,7 @@ class _Directional:
         self.network = isinstance(model, Network)
         self.evaluations = 0
         u = float(np.finfo(objective.dtype).eps) / 2
-        self.floor_per_h = FLOOR * u * max(abs(objective.J0), 1e-300)
+        self.floor_per_h = FLOOR.get(str(objective.dtype), 100) * u * max(abs(objective.J0), 1e-300)
         if self.network:
             self.base_switches = self._evaluate(objective.params)[1]
 
