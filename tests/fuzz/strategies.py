@@ -3,6 +3,7 @@ bytes of data files, command lines and API arguments."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 
 from hypothesis import strategies as st
@@ -60,10 +61,8 @@ def mutated_sessions(draw) -> dict:
         elif action == "add" and isinstance(parent, dict):
             parent[draw(st.text(max_size=6))] = draw(json_values)
         else:
-            try:
+            with contextlib.suppress(IndexError, TypeError):
                 parent[path[-1]] = draw(json_values)
-            except (IndexError, TypeError):
-                pass
     return doc
 
 

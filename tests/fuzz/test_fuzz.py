@@ -16,7 +16,7 @@ import pytest
 from conftest import FAST_CASES, SLOW_CASES, fuzz_settings, one_error_path
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import EDGE, SMALL, command_lines, csv_texts, json_values, mutated_sessions
+from strategies import EDGE, command_lines, csv_texts, json_values, mutated_sessions
 
 from gradviz.cli import main
 from gradviz.core import (
@@ -156,7 +156,8 @@ def test_command_lines(argv):
     assert code in (0, 1, 2, 3), (argv, code, err.getvalue())
     if code == 2:
         lines = err.getvalue().splitlines()
-        assert len(lines) == 1 and lines[0].startswith("gradviz: error:"), (argv, err.getvalue())
+        assert len(lines) == 1, (argv, err.getvalue())
+        assert lines[0].startswith("gradviz: error:"), (argv, err.getvalue())
         assert "Traceback" not in err.getvalue()
 
 
