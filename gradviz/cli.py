@@ -17,6 +17,7 @@ import traceback
 from pathlib import Path
 
 from gradviz.core.check.gradcheck import ENGINES, METHODS, gradient_check
+from gradviz.core.check.modelfile import UserCodeError
 from gradviz.core.check.objective import DROPOUT_MODES
 from gradviz.core.data.session import OPTIMIZERS, Session
 from gradviz.core.model.bugs import BUG_KINDS, Bug
@@ -69,7 +70,7 @@ def _text(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradviz", description="A visual debugger for backpropagation.")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("check", help="gradient-check a network spec or session file")
+    check = sub.add_parser("check", help="gradient-check a network spec, session or model .py file")
     _session_options(check)
     check.add_argument("--epsilon", type=float)
     check.add_argument("--method", choices=METHODS)
@@ -184,11 +185,16 @@ def _write(args: argparse.Namespace, target: str, text: str) -> None:
 def run_check(args: argparse.Namespace) -> int:
     from gradviz.core.data.problem import build_problem
 
-    session = load_session(args)
-    problem = build_problem(session, data_path=args.data)
-    blocks = args.blocks.split(",") if args.blocks else None
-    report = gradient_check(problem.net, problem.X_check, problem.y_check, blocks=blocks,
-                            engine=args.engine, **session.check.check_kwargs())
+    if args.spec.endswith(".py"):
+        from gradviz.cli_modelfile import check_model_file
+
+        report = check_model_file(args)
+    else:
+        session = load_session(args)
+        problem = build_problem(session, data_path=args.data)
+        blocks = args.blocks.split(",") if args.blocks else None
+        report = gradient_check(problem.net, problem.X_check, problem.y_check, blocks=blocks,
+                                engine=args.engine, **session.check.check_kwargs())
     print(format_report(report))
     if args.json:
         _write(args, args.json, report.to_json(indent=2))
@@ -259,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return _run(argv)
     except BadInput as exc:
         return _fail(f"gradviz: error: {exc}", BAD_INPUT)
+    except UserCodeError as exc:  # the user's own traceback (their frames, file:line) is the message
+        return _fail(f"gradviz: error: {exc}", BAD_INPUT, debug)
     except (ValueError, OSError) as exc:
         return _fail(f"gradviz: error: {_one_line(exc)}", BAD_INPUT, debug)
     except MemoryError:

@@ -18,7 +18,7 @@ from numbers import Integral
 import numpy as np
 
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable, fast_unavailable_at
-from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
+from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective, check_parameter
 from gradviz.core.diagnosis.advice import check_warnings
 from gradviz.core.diagnosis.diagnosis import diagnose_check
 from gradviz.core.model import fields
@@ -100,12 +100,10 @@ def validate_seed(seed: object) -> int:
 
 def make_objective(model, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int):
     """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective.
-    Complex parameters are refused (the check would silently drop their imaginary part)."""
-    for name, value in model.params.items():
-        if np.iscomplexobj(value):
-            raise ValueError(f"model.params[{fields.quote(name)}] is complex; gradviz checks real "
-                             "parameters only (use method='complex' for a complex step)")
+    Parameters must be real float arrays (a complex one would lose its imaginary part)."""
     if isinstance(model, Network):
+        for name, value in model.params.items():
+            check_parameter(f"params[{name!r}]", value)
         return NetworkObjective(model, X, y, dropout=dropout, terms=terms,
                                 loss_scale=loss_scale, seed=seed)
     if dropout != "off":
@@ -163,8 +161,8 @@ def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, me
 
 def iter_gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -273,8 +271,8 @@ def preserved_params(params: dict):
 
 def gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -290,7 +288,9 @@ def gradient_check(
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
     model: a gradviz Network or any object with ``.params`` (dict of arrays) and
-    ``.loss(X, y) -> (J, grads)``. method: centered, forward, complex, richardson.
+    ``.loss(X, y) -> (J, grads)`` (``layer_model``, ``function_model`` and model files make one);
+    X and y may be left out when the model's loss ignores them.
+    method: centered, forward, complex, richardson.
     dropout: off (keep_prob treated as 1), frozen (one mask for every evaluation and backprop),
     resample (a fresh mask per evaluation: shows why the check fails with dropout).
     terms: all, data (no regularization) or reg (regularization alone). blocks: names to check.

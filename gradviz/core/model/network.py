@@ -59,6 +59,8 @@ def validate_data(spec: NetworkSpec, X: object, y: object) -> tuple[np.ndarray, 
 
     y: int labels (m,) for softmax_ce / svm; 0/1 labels (1, m) for bce; targets (n[L], m) for mse.
     """
+    if X is None or y is None:
+        raise ValueError("the built-in Network needs examples: pass X and y")
     X = real_array("X", X)
     if X.ndim != 2 or X.shape[0] != spec.input_dim:
         raise ValueError(
