@@ -39,7 +39,8 @@ def test_series_helpers_are_within_two_units_of_roundoff(dtype, helper, exact):
         x = (rng.uniform(-1, 1, 200) * scale).astype(dtype)
         got = helper(x, u)
         assert got.dtype == dtype
-        assert relative_error_in_u(got, mp_values(exact, x), dtype) <= 2.0, scale
+        # ≤ 2u; float32 is summed in float64 and rounded once, so it stays within 1.25u
+        assert relative_error_in_u(got, mp_values(exact, x), dtype) <= (2.0 if dtype is np.float64 else 1.25)
 
 
 def activation_changes(kind, dtype, seed, scales):
