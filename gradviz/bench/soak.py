@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 DEMO = presets_dir() / "spiral-tanh.gradviz.json"
 #: the largest growth after the warm-up that still counts as flat

@@ -13,7 +13,7 @@ import gradviz
 from gradviz import cli
 from gradviz.cli import main
 from gradviz.core.report.check_report import CheckReport
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = str(presets_dir() / "spiral-tanh.gradviz.json")

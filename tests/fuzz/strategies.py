@@ -9,7 +9,7 @@ import math
 from hypothesis import strategies as st
 
 from gradviz.core.data.session import Session
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 SMALL = presets_dir() / "small-relu.gradviz.json"
 
