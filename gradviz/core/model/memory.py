@@ -31,6 +31,9 @@ DATA_COPIES = 4
 FAST_ENGINE_BYTES = 64 * 2**20
 #: memory left to the rest of the machine: a plan may use at most this share of what is free
 USABLE_SHARE = 0.8
+#: where Linux reports the memory it can still give, and the limits of this process's cgroup (v2)
+MEMINFO = Path("/proc/meminfo")
+CGROUP = Path("/sys/fs/cgroup")
 
 
 @dataclass
@@ -69,7 +72,7 @@ def available_memory() -> int | None:
     None when neither can be read."""
     found = []
     try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
+        with open(MEMINFO, encoding="ascii") as handle:
             for line in handle:
                 if line.startswith("MemAvailable:"):
                     found.append(int(line.split()[1]) * 1024)
@@ -87,23 +90,24 @@ def available_memory() -> int | None:
 
 def _cgroup_room() -> int | None:
     """memory.max − memory.current of this process's cgroup (v2), or None without a limit."""
-    root = Path("/sys/fs/cgroup")
     try:
-        limit = (root / "memory.max").read_text().strip()
+        limit = (CGROUP / "memory.max").read_text().strip()
         if limit == "max":
             return None
-        return max(int(limit) - int((root / "memory.current").read_text().strip()), 0)
+        return max(int(limit) - int((CGROUP / "memory.current").read_text().strip()), 0)
     except (OSError, ValueError):
         return None
 
 
 def format_bytes(n: float) -> str:
     """1.5 KB, 12.3 MB, 7.1 GB (powers of 1000, like file managers)."""
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+    if n < 1000:
+        return f"{n:.0f} bytes"
+    for unit in ("KB", "MB"):
         n /= 1000
-    raise AssertionError("unreachable")
+        if n < 1000:
+            return f"{n:.1f} {unit}"
+    return f"{n / 1000:.1f} GB"
 
 
 def memory_problem(needed: int, what: str = "this network", available: int | None = None) -> str | None:
