@@ -5,11 +5,17 @@ Nothing here calls gradviz's gradient check: these are the independent yardstick
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
 
 from gradviz.core import LayerSpec, NetworkSpec
+
+
+def exactly(message: str) -> str:
+    """A ``pytest.raises(match=...)`` pattern for the whole of ``message`` and nothing more."""
+    return f"^{re.escape(message)}$"
 
 
 def rel_error(x: np.ndarray, y: np.ndarray) -> float:

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import exactly
 
 from gradviz.core.check.deltas import relu_interval
 from gradviz.core.model import fields
@@ -96,3 +97,31 @@ def test_relu_interval_keeps_every_switch_inside_and_flips_one_outside():
                 if np.isfinite(edge):
                     beyond = edge + outward * 1e-9 * max(1.0, abs(edge))
                     assert np.any((z0[j] + w[r] * beyond > 0) != base[j])
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "message"),
+    [(-2, {"low": 0.0}, "x must be a number in [0, inf]; got -2"),
+     (2, {"high": 1.0}, "x must be a number in [-inf, 1]; got 2"),
+     (float("nan"), {}, "x must be a finite number; got nan")],
+)
+def test_a_one_sided_range_is_named_with_its_infinite_end(value, kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        fields.number("x", value, **kwargs)
+
+
+def test_text_is_at_most_a_hundred_thousand_characters_by_default():
+    assert fields.text("t", "a" * 100_000) == "a" * 100_000
+    with pytest.raises(ValueError, match=exactly("t must be at most 100,000 characters; it has 100,001")):
+        fields.text("t", "a" * 100_001)
+
+
+def test_json_with_a_lone_surrogate_is_invalid_json_not_an_encoding_error():
+    assert fields.json_depth("[\ud800]") == 1
+    with pytest.raises(ValueError, match=exactly("not valid JSON (Expecting value at line 1, column 2)")):
+        fields.parse_json("[\ud800]")
+
+
+def test_a_huge_integer_is_named_without_python_advice():
+    with pytest.raises(ValueError, match=r"^not valid JSON \(Exceeds the limit \(4300 digits\)[^;]*\)$"):
+        fields.parse_json("[" + "1" * 5000 + "]")

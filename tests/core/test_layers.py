@@ -132,3 +132,57 @@ def test_ops_are_complex_step_safe(rng, kind):
     slope = np.imag(ops.activation_forward(Z + 1j * h, kind)) / h
     expected = ops.activation_backward(np.ones_like(Z), Z, A, kind)
     assert rel_error(slope, expected) < 1e-12
+
+
+@pytest.mark.parametrize("kind", ["relu", "leaky_relu"])
+def test_at_the_kink_forward_backward_and_switches_take_the_off_side(kind):
+    """At z = 0 exactly the backward uses the off slope; the complex step through the forward and
+    the switch pattern agree with it."""
+    Z = np.zeros((1, 2))
+    h = 1e-20
+    off = 0.0 if kind == "relu" else ops.LEAKY_SLOPE
+    slope = np.imag(ops.activation_forward(Z + 1j * h, kind)) / h
+    np.testing.assert_array_equal(slope, [[off, off]])
+    dZ = ops.activation_backward(np.ones_like(Z), Z, ops.activation_forward(Z, kind), kind)
+    np.testing.assert_array_equal(dZ, [[off, off]])
+    np.testing.assert_array_equal(ops.activation_switches(Z, kind), [[False, False]])
+
+
+def test_planted_derivative_mistakes_are_the_catalogued_ones(rng):
+    """tanh uses 1 − a, sigmoid uses a, relu and leaky relu invert their mask, linear gives 0."""
+    Z = away_from_zero(rng, (3, 4))
+    dA = rng.standard_normal(Z.shape)
+
+    def wrong(kind):
+        return ops.activation_backward(dA, Z, ops.activation_forward(Z, kind), kind, wrong=True)
+
+    np.testing.assert_allclose(wrong("tanh"), dA * (1 - np.tanh(Z)), rtol=1e-14)
+    sig = 1 / (1 + np.exp(-Z))
+    np.testing.assert_allclose(wrong("sigmoid"), dA * sig, rtol=1e-14)
+    np.testing.assert_array_equal(wrong("relu"), dA * (Z <= 0))
+    np.testing.assert_array_equal(wrong("leaky_relu"), dA * np.where(Z > 0, ops.LEAKY_SLOPE, 1.0))
+    np.testing.assert_array_equal(wrong("linear"), np.zeros_like(Z))
+
+
+@pytest.mark.parametrize("kind", ACTIVATIONS)
+def test_backward_ops_keep_float32(rng, kind):
+    """The precision toggle: float32 in, float32 out (no silent promotion to float64)."""
+    Z = away_from_zero(rng, (3, 4)).astype(np.float32)
+    dA = rng.standard_normal(Z.shape).astype(np.float32)
+    A = ops.activation_forward(Z, kind)
+    assert ops.activation_backward(dA, Z, A, kind).dtype == np.float32
+    assert ops.activation_backward(dA, Z, A, kind, wrong=True).dtype == np.float32
+    mask = ops.dropout_mask(rng, Z.shape, 0.5)
+    assert ops.dropout_forward(A, mask, 0.5).dtype == np.float32
+    assert ops.dropout_backward(dA, mask, 0.5).dtype == np.float32
+    dA_prev, dW, db = ops.affine_backward(dA, Z, np.ones((3, 3), np.float32), db_wrong_axis=True)
+    assert (dA_prev.dtype, dW.dtype, db.dtype) == (np.float32,) * 3
+
+
+def test_planted_db_bugs_have_their_catalogued_values(rng):
+    """db_x4: 4/m instead of 1/m; db_wrong_axis: the sum over units and examples, in every row."""
+    dZ, A, W = rng.standard_normal((3, 5)), rng.standard_normal((2, 5)), rng.standard_normal((3, 2))
+    _, _, db4 = ops.affine_backward(dZ, A, W, db_scale=4.0)
+    np.testing.assert_allclose(db4, 4 * dZ.sum(axis=1, keepdims=True) / 5, rtol=1e-14)
+    _, _, db_axis = ops.affine_backward(dZ, A, W, db_wrong_axis=True)
+    np.testing.assert_allclose(db_axis, np.full((3, 1), dZ.sum() / 5), rtol=1e-13)

@@ -118,3 +118,36 @@ def test_losses_are_complex_step_safe(rng, name):
         z.flat[k] += 1j * h
         slope.flat[k] = np.imag(fn(z, y)[0]) / h
     assert rel_error(slope, ds / M) < 1e-12
+
+
+def test_softmax_ce_shifts_each_example_by_its_own_maximum():
+    """Examples at very different scales (±1000): a shift by the batch's maximum would underflow."""
+    s, y = np.array([[1000.0, -1000.0], [999.0, -1001.0]]), np.array([1, 0])
+    loss, ds, _ = losses.softmax_ce(s, y)
+    per_example = [np.log1p(np.exp(-1.0)) + 1.0, np.log1p(np.exp(-1.0))]
+    assert loss == pytest.approx(np.mean(per_example), rel=1e-14)
+    p = 1 / (1 + np.exp(-1.0))
+    np.testing.assert_allclose(ds, [[p, p - 1], [-p, 1 - p]], rtol=1e-14)
+
+
+def test_svm_margin_exactly_zero_is_inactive():
+    """CS231n's convention: a margin of exactly 0 (s_j = s_y − 1) adds nothing to the gradient."""
+    s, y = np.array([[0.0, 3.0], [1.0, 0.5]]), np.array([1, 0])
+    loss, ds, active = losses.svm(s, y)
+    assert loss == pytest.approx(0.0)
+    np.testing.assert_array_equal(active, [[False, False], [False, False]])
+    np.testing.assert_array_equal(ds, np.zeros((2, 2)))
+
+
+def test_svm_gradient_keeps_float32(rng):
+    y = rng.integers(0, C, M)
+    s = scores_away_from_hinges(rng, y).astype(np.float32)
+    assert losses.svm(s, y)[1].dtype == np.float32
+
+
+def test_bce_from_logits_gives_the_same_output_gradient_as_from_a(rng):
+    """dA from the logits branch is (a − y) / (a (1 − a)), the planted act_deriv bug's input."""
+    z = rng.standard_normal((1, M))
+    a, y = 1 / (1 + np.exp(-z)), rng.integers(0, 2, (1, M)).astype(float)
+    _, da, _ = losses.bce(a, y, logits=z)
+    np.testing.assert_allclose(da, (a - y) / (a * (1 - a)), rtol=1e-12)

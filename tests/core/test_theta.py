@@ -2,8 +2,9 @@
 
 import numpy as np
 import pytest
+from helpers import exactly
 
-from gradviz.core import Network, params_to_vector, vector_to_params
+from gradviz.core import Network, ThetaIndex, params_to_vector, vector_to_params
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 
 
@@ -66,3 +67,24 @@ def test_errors(params):
         params_to_vector({})
     with pytest.raises(KeyError):
         index.block("W9")
+
+
+def test_negative_indices_count_from_the_end_down_to_minus_n(params):
+    _, index = params_to_vector(params)
+    n = len(index)
+    assert index[-n] == index[0] == ("W1", (0, 0))
+    with pytest.raises(IndexError, match=rf"^θ has {n} elements; index {-n - 1} is out of range$"):
+        index[-n - 1]
+
+
+def test_an_empty_index_has_no_elements():
+    assert len(ThetaIndex([])) == 0
+    assert list(ThetaIndex([])) == []
+
+
+def test_error_messages_name_the_block_and_the_field(params):
+    _, index = params_to_vector(params)
+    with pytest.raises(KeyError, match="W9"):
+        index.block("W9")
+    with pytest.raises(ValueError, match=exactly("params is empty")):
+        params_to_vector({})
