@@ -1,6 +1,7 @@
 """Bias and variance from train and dev error: the lecture's four cases, as fractions and percent."""
 
 import pytest
+from helpers import exactly
 
 from gradviz.core.teach.biasvariance import BiasVariance, diagnose
 
@@ -64,3 +65,30 @@ def test_explicit_fractions_refuse_values_above_one():
         diagnose(0.1, 2.0, percent=False)
     with pytest.raises(ValueError, match="threshold"):
         diagnose(0.1, 0.2, threshold=0)
+
+
+def test_a_gap_equal_to_the_threshold_is_not_high():
+    """Strictly above the threshold: gaps of exactly 0.25 (exact in binary) give neither."""
+    assert diagnose(0.25, 0.5, threshold=0.25) == "neither"
+    assert diagnose(0.5, 0.75, bayes_error=0.25, threshold=0.25) == "neither"
+
+
+def test_an_error_may_reach_the_top_of_its_scale():
+    assert diagnose(0.0, 1.0, percent=False) == "high variance"
+    assert diagnose(100, 100) == "high bias"
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "message"),
+    [
+        ((0.1, 2.0), {"percent": False}, "dev_error must be at most 1 (a fraction); got 2.0"),
+        ((10, 120), {}, "dev_error must be at most 100 (a percentage); got 120"),
+        ((0.1, 0.2), {"threshold": 1}, "threshold must be a fraction in (0, 1); got 1"),
+        ((0.1, 0.2), {"threshold": 1.5}, "threshold must be a fraction in (0, 1); got 1.5"),
+        ((0.1, 0.2), {"threshold": "0.1"}, "threshold must be a fraction in (0, 1); got '0.1'"),
+        ((0.1, 0.2), {"threshold": True}, "threshold must be a fraction in (0, 1); got True"),
+    ],
+)
+def test_messages_name_the_scale_and_the_range(args, kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        diagnose(*args, **kwargs)

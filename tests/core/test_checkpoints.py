@@ -3,7 +3,7 @@ checkpoint; each checkpoint keeps θ and the update ratios and unpacks as (itera
 
 import numpy as np
 import pytest
-from helpers import make_data, make_spec
+from helpers import exactly, make_data, make_spec
 
 from gradviz.core import (
     Checkpoint,
@@ -111,3 +111,16 @@ def test_unknown_check_options_are_refused_before_training():
     with pytest.raises(ValueError, match="methd"):
         check_during_training(trainer, at=(0, 5), methd="centered")
     assert trainer.iteration == 0
+
+
+def test_a_checkpoint_records_the_epochs_completed_and_the_step_that_reached_it():
+    net, X, y = near_zero_net()
+    trainer = Trainer(net, X, y, lr=1.0, batch_size=4)  # 8 examples: two steps per epoch
+    first, second = check_during_training(trainer, at=(0, 6), sample=2)
+    assert (first.epoch, second.epoch) == (0, 3)
+    assert first.loss is None
+    assert second.loss == trainer.history.steps[-1].loss
+    assert second.update_ratio == trainer.history.steps[-1].update_ratio
+    message = "give both X and y for the check, or neither (the training set)"
+    with pytest.raises(ValueError, match=exactly(message)):
+        check_during_training(trainer, at=(6,), y=y)

@@ -4,6 +4,7 @@ import json
 
 import numpy as np
 import pytest
+from helpers import exactly
 
 from gradviz.core import LayerSpec, NetworkSpec
 
@@ -158,3 +159,57 @@ def test_numpy_numbers_are_accepted_and_stored_as_python_numbers():
     assert type(spec.input_dim) is int
     assert type(spec.layers[0].units) is int
     assert NetworkSpec.from_json(spec.to_json()) == spec
+
+
+LINEAR = [LayerSpec(2, "linear")]
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: LayerSpec(2, "swish"), "activation must be one of relu, leaky_relu, tanh, sigmoid, linear; "
+                                        "got 'swish'"),
+        (lambda: LayerSpec(2, keep_prob=0.0), "keep_prob must be a number in (0, 1]; got 0.0"),
+        (lambda: LayerSpec(2, init="orthogonal"), "init must be one of he, xavier, glorot, small, zeros; "
+                                                  "got 'orthogonal'"),
+        (lambda: NetworkSpec(1_000_001, LINEAR), "input_dim must be a whole number from 1 to 1,000,000; "
+                                                 "got 1000001"),
+        (lambda: NetworkSpec(2, 5), "layers must be a list of layers; got 5"),
+        (lambda: NetworkSpec(2, LINEAR, loss="hinge"), "loss must be one of softmax_ce, svm, bce, mse; "
+                                                       "got 'hinge'"),
+        (lambda: NetworkSpec(2, LINEAR, l1=-1), "l1 must be a number in [0, inf]; got -1"),
+        (lambda: NetworkSpec(2, LINEAR, init="u"), "init must be one of he, xavier, glorot, small, zeros; "
+                                                   "got 'u'"),
+        (lambda: NetworkSpec(2, LINEAR, dtype="int8"), "dtype must be one of float64, float32, float16; "
+                                                       "got 'int8'"),
+        (lambda: NetworkSpec(2, LINEAR, seed=2**63), "seed must be a whole number from 0 to "
+                                                     "9,223,372,036,854,775,807; got 9223372036854775808"),
+        (lambda: NetworkSpec(2, [LayerSpec(2, "tanh")], loss="bce"),
+         "loss 'bce' needs a last layer of 1 unit with activation 'sigmoid' (it has 2 unit(s), 'tanh')"),
+        (lambda: NetworkSpec(2, [LayerSpec(2, "linear")] * 101),
+         "layers must hold from 1 to 100 layers (the last is the output layer); got 101"),
+        (lambda: NetworkSpec.from_dict({"input_dim": 2}),
+         "layers must hold from 1 to 100 layers (the last is the output layer); got 0"),
+        (lambda: NetworkSpec.from_dict({"input_dim": 2, "layers": [{"units": 2}] * 101}),
+         "layers must hold from 1 to 100 layers; got 101"),
+        (lambda: NetworkSpec.from_dict([1]), "a network spec must be a JSON object"),
+        (lambda: NetworkSpec.from_dict({"input_dim": 2, "b": 1, "a": 2}), "unknown network field(s): a, b"),
+        (lambda: NetworkSpec.from_dict({"layers": []}), "a network spec needs 'input_dim'"),
+        (lambda: NetworkSpec.from_dict({"input_dim": 2, "layers": "2"}), "layers must be a list"),
+        (lambda: LayerSpec.from_dict(5), "a layer must be an object with 'units'; got 5"),
+        (lambda: LayerSpec.from_dict({"units": 2, "y": 1, "x": 1}), "unknown layer field(s): x, y"),
+        (lambda: LayerSpec.from_dict({"activation": "tanh"}), "a layer needs 'units'"),
+    ],
+)
+def test_messages_name_the_field_and_the_allowed_values(make, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        make()
+
+
+def test_the_largest_network_and_seed_are_accepted():
+    spec = NetworkSpec(1_000_000, [LayerSpec(2, "linear")] * 100, seed=2**63 - 1)
+    assert len(spec.layers) == 100
+    data = spec.to_dict()
+    assert len(NetworkSpec.from_dict(data).layers) == 100
+    assert spec.to_json() == json.dumps(data, indent=2)
+    assert NetworkSpec(2, LINEAR).to_json(indent=None) == json.dumps(NetworkSpec(2, LINEAR).to_dict())

@@ -45,7 +45,7 @@ def build_problem(session: Session, data_path: str | None = None, *, examples: i
     if examples is not None:
         examples = fields.whole("examples", examples, low=1, high=MAX_EXAMPLES)
     path = data_path or settings.path
-    n_classes = spec.n_classes if spec.loss != "mse" else spec.layers[-1].units
+    n_classes = spec.n_classes
     wanted = settings.check_examples if examples is None else examples
     if path:
         dataset = load_dataset(path)
