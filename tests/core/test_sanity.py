@@ -4,11 +4,13 @@ import math
 
 import numpy as np
 import pytest
+from helpers import exactly
 
-from gradviz.core import LayerSpec, NetworkSpec
+from gradviz.core import LayerSpec, Network, NetworkSpec, Trainer
 from gradviz.core.data.datasets import make_dataset, targets
 from gradviz.core.teach.sanity import (
     SanityResult,
+    _variant,
     initial_loss_check,
     overfit_check,
     regularization_check,
@@ -97,3 +99,165 @@ def test_run_sanity_checks_in_order(spiral):
     results = run_sanity_checks(spec, X, y)
     assert [r.name for r in results] == ["initial loss", "regularization", "overfit a tiny subset"]
     assert all(r.ok for r in results)
+
+
+# -- numbers and sentences pinned --------------------------------------------------------------
+X12 = np.random.default_rng(0).standard_normal((2, 12))
+Y12 = np.arange(12) % 3
+HUGE = np.where(X12 > 0, 1e308, -1e308)  # overflows in the first layer
+
+
+def small_spec(loss="softmax_ce", last=None, **kwargs):
+    last = last or OUTPUT[loss]
+    return NetworkSpec(2, [LayerSpec(6, "relu", init="he"), LayerSpec(7, "tanh"), last], loss=loss, **kwargs)
+
+
+def test_a_new_init_replaces_the_layers_own_and_dropout_is_off():
+    spec = NetworkSpec(2, [LayerSpec(6, "relu", keep_prob=0.5, init="he"), LayerSpec(3, "linear")])
+    same = _variant(spec)
+    assert [(layer.init, layer.keep_prob) for layer in same.layers] == [("he", 1.0), (None, 1.0)]
+    small = _variant(spec, init="small", l2=2.0)
+    assert [(layer.init, layer.keep_prob) for layer in small.layers] == [(None, 1.0), (None, 1.0)]
+    assert (small.init, small.l2) == ("small", 2.0)
+
+
+@pytest.mark.parametrize(("loss", "last", "expected", "what"), [
+    ("softmax_ce", None, math.log(3), "ln 3"),
+    ("svm", None, 2.0, "3 − 1"),
+    ("bce", None, math.log(2), "ln 2"),
+    ("mse", LayerSpec(3, "linear"), 0.5, "½‖y‖² on average"),
+    ("mse", LayerSpec(3, "sigmoid"), (0.25 * 2 + 0.25) / 2, "½‖y − 0.5‖² on average"),
+])
+def test_zero_weights_give_exactly_the_chance_loss_named_in_the_sentence(loss, last, expected, what):
+    """All weights zero: the output is g(0) for every example, so the loss is the expected one."""
+    spec = small_spec(loss, last)
+    labels = Y12 if loss != "bce" else Y12 % 2
+    y = targets(loss, labels, spec.layers[-1].units)
+    result = initial_loss_check(spec, X12, y, init="zeros")
+    assert result.expected == pytest.approx(expected, rel=1e-15)
+    assert result.observed == pytest.approx(expected, rel=1e-15)
+    assert result.ok is True
+    assert result.name == "initial loss"
+    assert result.message == (f"The initial loss {expected:.4g} is close to the expected {expected:.4g} "
+                              f"({what}) with init 'zeros'.")
+
+
+def test_the_initial_loss_is_measured_without_regularization():
+    spec = small_spec(l2=1e6, l1=1e6)
+    assert initial_loss_check(spec, X12, Y12).ok
+
+
+def test_initial_loss_tolerance_is_ten_percent_of_the_expected_loss():
+    result = initial_loss_check(small_spec("svm"), X12 * 0.7, Y12, init="he")
+    assert 0.05 < abs(result.observed - 2.0) <= 0.2  # inside 10 % of 2, outside 0.1 / 2
+    assert result.ok
+
+
+def test_a_zero_expected_loss_gets_an_absolute_tolerance_of_a_thousandth():
+    spec = small_spec("mse", LayerSpec(3, "linear"))
+    zeros = np.zeros((3, 12))
+    close = initial_loss_check(spec, X12, zeros)
+    assert close.expected == 0.0
+    assert 0 < close.observed < 1e-3
+    assert close.ok
+    far = initial_loss_check(spec, X12, zeros, init="he")
+    assert 1e-3 < far.observed < 1.0
+    assert far.ok is False
+    assert far.message == (f"The initial loss {far.observed:.4g} is far from the expected 0 (½‖y‖² on "
+                           "average) with init 'he': check the loss, the weight scale and the input scale.")
+
+
+def test_a_bce_loss_a_few_hundredths_off_is_still_close():
+    spec = small_spec("bce", l2=0.0)
+    result = initial_loss_check(spec, X12 * 0.3, (Y12 % 2).reshape(1, -1).astype(float), init="he")
+    assert 1e-3 < abs(result.observed - math.log(2)) < 0.0693
+    assert result.ok
+
+
+def test_an_overflowing_network_is_not_ok_and_says_so_without_warnings():
+    spec = NetworkSpec(2, [LayerSpec(6, "relu"), LayerSpec(3, "linear")])
+    initial = initial_loss_check(spec, HUGE, Y12, init="he")
+    assert initial.ok is False
+    assert math.isnan(initial.observed)
+    regularization = regularization_check(spec, HUGE, Y12)
+    assert regularization.ok is False
+    assert regularization.message == ("The loss does not rise with l2 (0: nan, 0.1: nan, 1: nan, 10: nan): "
+                                      "the regularization term is missing from J, or every weight is zero.")
+
+
+def test_regularization_sentence_lists_each_l2_with_its_loss():
+    result = regularization_check(small_spec(), X12, Y12, l2_values=(1.0, 0.0))
+    J0, J1 = result.observed
+    assert J0 < J1
+    assert result.expected == "a loss that rises with l2"
+    assert result.name == "regularization"
+    assert result.message == f"The loss rises with l2 (0: {J0:.4g}, 1: {J1:.4g}), as it should."
+
+
+@pytest.mark.parametrize("values", [(1.0,), (0.5, 0.5), (-1.0, 0.0), (0.0, 1.0, 1.0)])
+def test_l2_values_must_be_two_different_numbers_at_least_zero(values):
+    message = f"l2_values must hold at least 2 different numbers >= 0; got {values!r}"
+    with pytest.raises(ValueError, match=exactly(message)):
+        regularization_check(small_spec(), X12, Y12, l2_values=values)
+
+
+def by_hand(spec, X, y, idx, iterations, lr=0.01):
+    """Adam on the chosen columns, no regularization, no dropout: the loss after each step."""
+    plain = NetworkSpec.from_dict({**spec.to_dict(), "l2": 0.0, "l1": 0.0})
+    trainer = Trainer(Network(plain), X[:, idx], y[idx], optimizer="adam", lr=lr)
+    return [record.loss for record in trainer.steps(iterations)]
+
+
+def test_overfitting_trains_adam_on_the_seeded_subset_without_regularization():
+    spec = small_spec(l2=0.3, l1=0.2)
+    X, y = np.tile(X12, 3), np.tile(Y12, 3)
+    idx = np.sort(np.random.default_rng(4).choice(36, size=10, replace=False))
+    result = overfit_check(spec, X, y, n=10, iterations=3, seed=4, threshold=1e-9)
+    assert result.observed == by_hand(spec, X, y, idx, 3)[-1]
+    whole = overfit_check(spec, X, y, n=36, iterations=3, threshold=1e-9)
+    assert whole.observed == by_hand(spec, X, y, np.arange(36), 3)[-1]
+    assert overfit_check(spec, X, y, n=10, iterations=3, threshold=1e-9).observed == \
+        overfit_check(spec, X, y, n=10, iterations=3, seed=0, threshold=1e-9).observed
+
+
+def test_a_loss_equal_to_the_threshold_has_not_fallen_below_it():
+    spec = small_spec()
+    third = by_hand(spec, X12, Y12, np.arange(12), 3)[-1]
+    result = overfit_check(spec, X12, Y12, n=12, iterations=3, threshold=third)
+    assert result.observed == third
+    assert result.ok is False
+    assert result.name == "overfit a tiny subset"
+    assert result.message == (f"The loss on 12 examples is still {third:.4g} after 3 iterations (it should "
+                              f"fall below {third:g}): look for a bug before training on the full data.")
+    passed = overfit_check(spec, X12, Y12, n=12, iterations=3, threshold=third * 1.0000001)
+    assert (passed.ok, passed.expected) == (True, third * 1.0000001)
+    assert passed.message == (f"The loss on 12 examples fell to {third:.4g} (below {third * 1.0000001:g}) "
+                              "in 3 iterations: the network can overfit a tiny subset.")
+
+
+def test_by_default_twenty_examples_get_a_thousand_iterations():
+    spec = NetworkSpec(2, [LayerSpec(3, "linear")])
+    X, y = np.tile(X12, 3), np.tile(Y12, 3)
+    result = overfit_check(spec, X, y, lr=1e-9)  # too small a step to learn anything
+    assert "on 20 examples is still" in result.message
+    assert "after 1000 iterations" in result.message
+
+
+def test_training_that_stops_says_why():
+    result = overfit_check(small_spec(), X12, Y12, lr=1e9)
+    assert result.ok is False
+    assert result.message.startswith("Training on 12 examples stopped: training diverged at iteration ")
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"n": 0}, "n must be a whole number of examples >= 1; got 0"),
+    ({"n": True}, "n must be a whole number of examples >= 1; got True"),
+    ({"n": 1.5}, "n must be a whole number of examples >= 1; got 1.5"),
+    ({"iterations": 0}, "iterations must be a whole number >= 1; got 0"),
+    ({"iterations": True}, "iterations must be a whole number >= 1; got True"),
+    ({"iterations": 2.5}, "iterations must be a whole number >= 1; got 2.5"),
+])
+def test_overfit_arguments_are_whole_numbers_of_at_least_one(kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        overfit_check(small_spec(), X12, Y12, **kwargs)
+    assert overfit_check(small_spec(), X12, Y12, n=1, iterations=1).observed >= 0
