@@ -134,7 +134,7 @@ def _epsilons(epsilons: Iterable[float] | None) -> np.ndarray:
         eps = np.unique(np.asarray(list(epsilons), dtype=np.float64))
     except (TypeError, ValueError, OverflowError):
         raise ValueError("epsilons must be numbers") from None
-    if eps.ndim != 1 or eps.size < 3 or not np.all(np.isfinite(eps)) or eps[0] <= 0:
+    if eps.size < 3 or not np.all(np.isfinite(eps)) or eps[0] <= 0:
         raise ValueError(f"epsilons must hold at least 3 distinct finite numbers > 0; got {epsilons!r}")
     return eps
 
