@@ -4,11 +4,12 @@ import math
 
 import numpy as np
 import pytest
+from helpers import exactly
 
 import gradviz
 from gradviz.core import LayerSpec, Network, NetworkSpec
 from gradviz.core.data.datasets import make_dataset, split
-from gradviz.core.model.training import EpochRecord, Trainer
+from gradviz.core.model.training import EpochRecord, Trainer, _trim
 
 
 def spiral_net(keep_prob: float = 1.0, seed: int = 0) -> Network:
@@ -250,3 +251,170 @@ def test_steps_needs_a_count(rng):
 def test_data_must_fit_the_network(rng):
     with pytest.raises(ValueError, match="input_dim=2"):
         Trainer(spiral_net(), rng.standard_normal((3, 4)), rng.integers(0, 3, 4))
+
+
+# -- numbers, boundaries and sentences pinned ---------------------------------------------------
+def tiny(loss="softmax_ce", dtype="float64", **kwargs):
+    last = {"softmax_ce": LayerSpec(3, "linear"), "bce": LayerSpec(1, "sigmoid")}[loss]
+    return Network(NetworkSpec(2, [LayerSpec(4, "tanh"), last], loss=loss, dtype=dtype, **kwargs))
+
+
+def data(rng, m=6, loss="softmax_ce"):
+    X = rng.standard_normal((2, m))
+    y = rng.integers(0, 3, m) if loss == "softmax_ce" else (np.arange(m) % 2).reshape(1, -1).astype(float)
+    return X, y
+
+
+def test_history_trims_only_past_a_tenth_over_the_limit():
+    records = list(range(1100))
+    assert _trim(records, 1000) == 0
+    assert len(records) == 1100
+    records.append(1100)
+    assert _trim(records, 1000) == 101
+    assert records == list(range(101, 1101))
+
+
+@pytest.mark.parametrize("loss", ["softmax_ce", "bce"])
+def test_minibatches_follow_a_fresh_seeded_permutation_each_epoch(rng, loss):
+    """SGD by hand: each epoch draws default_rng(seed).permutation(m) and walks it in batches."""
+    net = tiny(loss)
+    X, y = data(rng, 6, loss)
+    start = params_copy(net)
+    trainer = Trainer(net, X, y, lr=0.5, batch_size=2, seed=3)
+    records = list(trainer.steps(6))
+    by_hand = Network(net.spec, params=start)
+    order_rng = np.random.default_rng(3)
+    losses = []
+    for _ in range(2):
+        order = order_rng.permutation(6)
+        for b in range(3):
+            idx = order[2 * b: 2 * b + 2]
+            J, grads = by_hand.loss(X[:, idx], y[idx] if y.ndim == 1 else y[:, idx])
+            losses.append(J)
+            for name, g in grads.items():
+                by_hand.params[name] -= 0.5 * g
+    assert [r.loss for r in records] == pytest.approx(losses, rel=1e-13)
+    for name in start:
+        np.testing.assert_allclose(net.params[name], by_hand.params[name], rtol=1e-12)
+
+
+def test_a_full_batch_step_is_exactly_the_formula_in_float64_then_the_params_dtype(rng):
+    net = tiny(dtype="float32")
+    X, y = data(rng)
+    before = params_copy(net)
+    J, grads = net.evaluate(X, y).J, net.evaluate(X, y).grads
+    record = next(Trainer(net, X, y, lr=0.3).steps(1))
+    assert record.loss == float(J)
+    for name, W in before.items():
+        expected = (W.astype(np.float64) - 0.3 * grads[name].astype(np.float64)).astype(np.float32)
+        np.testing.assert_array_equal(net.params[name], expected)
+
+
+def test_adam_corrects_its_bias_with_the_step_count(rng):
+    """Three Adam steps written out: m, v moving averages, bias correction by 1 − β^t."""
+    net = tiny()
+    X, y = data(rng)
+    W = net.params["W1"].copy()
+    shadow = Network(net.spec, params=params_copy(net))
+    trainer = Trainer(net, X, y, optimizer="adam", lr=0.05)
+    m = v = 0.0
+    for t in (1, 2, 3):
+        g = shadow.evaluate(X, y).grads
+        m, v = 0.9 * m + 0.1 * g["W1"], 0.999 * v + 0.001 * g["W1"] ** 2
+        W = W - 0.05 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+        next(trainer.steps(1))
+        shadow.set_params(params_copy(net))
+        np.testing.assert_allclose(net.params["W1"], W, rtol=1e-12)
+
+
+def test_divergence_thresholds_are_a_thousandfold_loss_and_a_millionfold_parameter(rng):
+    net = tiny()
+    net.params["W1"][0, 0] = 5.0  # W1 starts at most 5; b1 at most 0 (taken as 1)
+    X, y = data(rng)
+    trainer = Trainer(net, X, y)
+    assert trainer._divergence(0.5, {}, 1) is None  # the first loss, 0.5, counts as 1
+    assert trainer._divergence(1000.0, {}, 2) is None
+    assert trainer._divergence(1500.0, {}, 3) == ("training diverged at iteration 3: the loss grew from 0.5 "
+                                                  "to 1.5e+03; lower the learning rate")
+    big = Trainer(tiny(), X, y)
+    assert big._divergence(5.0, {}, 1) is None
+    assert big._divergence(4999.0, {}, 2) is None
+    assert big._divergence(5001.0, {}, 2).startswith("training diverged at iteration 2: the loss grew")
+    assert trainer._divergence(1.0, {"W1": np.array([5e6]), "b1": np.array([1e6])}, 4) is None
+    assert trainer._divergence(1.0, {"W1": np.array([5.1e6])}, 4) == (
+        "training diverged at iteration 4: W1 reached 5.1e+06 (it started at most 5); "
+        "lower the learning rate")
+    assert trainer._divergence(1.0, {"b1": np.array([1.5e6])}, 5) == (
+        "training diverged at iteration 5: b1 reached 1.5e+06 (it started at most 0); "
+        "lower the learning rate")
+
+
+def linear_net(value: float) -> Network:
+    """softmax on one linear layer, every weight and bias ``value``."""
+    net = Network(NetworkSpec(2, [LayerSpec(3, "linear")]))
+    net.set_params({k: np.full_like(v, value) for k, v in net.params.items()})
+    return net
+
+
+def test_an_overflowing_loss_gradient_or_parameter_stops_with_its_own_sentence(rng):
+    # scores 3.4e298: J is ln 3, but dW sums two products of -2/3 and 1.7e308 (past the largest float)
+    gradient = Trainer(linear_net(1e-10), np.full((2, 2), 1.7e308), np.array([0, 0]))
+    assert list(gradient.steps(1)) == []
+    assert gradient.stop_reason == ("the gradient of W1 became NaN or Inf at iteration 1: "
+                                    "lower the learning rate")
+    loss = Trainer(linear_net(1.0), np.full((2, 2), 1.7e308), np.array([0, 1]))  # scores overflow
+    assert list(loss.steps(1)) == []
+    assert loss.stop_reason == "the loss became nan at iteration 1: lower the learning rate"
+    single = Trainer(tiny(dtype="float32"), *data(rng), lr=1e40)
+    assert list(single.steps(1)) == []
+    assert single.stop_reason == "the parameters overflowed at iteration 1: lower the learning rate"
+
+
+def test_an_overflowing_dev_set_gives_a_nan_epoch_loss_without_warnings(rng):
+    X, y = data(rng)
+    trainer = Trainer(linear_net(1.0), X, y, np.full((2, 2), 1.7e308), np.array([0, 1]), lr=0.0)
+    record = next(trainer.steps(1)).epoch_end
+    assert record.train_loss == pytest.approx(math.log(3))
+    assert math.isnan(record.dev_loss)
+
+
+def test_a_dev_loss_that_only_equals_the_best_counts_as_no_improvement(rng):
+    X, y = data(rng)
+    frozen = Trainer(tiny(), X, y, X, y, lr=0.0, patience=2)  # the loss never moves
+    list(frozen.steps(10))
+    assert frozen.best_epoch == 1
+    assert frozen.iteration == 3
+    loss = frozen.history.epochs[0].dev_loss
+    assert frozen.stop_reason == (f"the dev loss has not improved for 2 epochs (best {loss:.4g} at epoch 1): "
+                                  "stopped early and restored the parameters of epoch 1")
+    patient = Trainer(tiny(), X, y, X, y, lr=0.0)
+    assert patient.best_epoch is None
+    assert len(list(patient.steps(3))) == 3
+    assert patient.stop_reason is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"optimizer": "rmsprop"}, "optimizer must be one of sgd, momentum, adam; got 'rmsprop'"),
+        ({"lr": -1.0}, "lr must be a number in [0, inf]; got -1.0"),
+        ({"batch_size": 1.5}, "batch_size must be a whole number >= 1, or None for the full batch; got 1.5"),
+        ({"patience": True}, "patience must be a whole number of epochs >= 1; got True"),
+        ({"patience": 1.5}, "patience must be a whole number of epochs >= 1; got 1.5"),
+        ({"patience": 0}, "patience must be a whole number of epochs >= 1; got 0"),
+        ({"patience": 2}, "early stopping (patience) needs dev data: give X_dev and y_dev"),
+        ({"y_dev": np.zeros(3)}, "give both X_dev and y_dev, or neither"),
+        ({"seed": 1.5}, "seed must be a whole number >= 0; got 1.5"),
+    ],
+)
+def test_trainer_arguments_are_refused_by_name(rng, kwargs, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        Trainer(tiny(), *data(rng), **kwargs)
+
+
+def test_the_smallest_settings_and_the_defaults(rng):
+    X, y = data(rng)
+    trainer = Trainer(tiny(), X, y, X, y, batch_size=1, patience=1)
+    assert (trainer.batch_size, trainer.batches_per_epoch, trainer.lr) == (1, 6, 0.1)
+    with pytest.raises(ValueError, match=exactly("n must be a whole number of iterations >= 0; got 1.5")):
+        trainer.steps(1.5)
