@@ -93,3 +93,12 @@ def test_memory_problem_refuses_past_four_fifths_of_what_is_free(monkeypatch):
                                          (3e15, "3000000.0 GB")])
 def test_format_bytes_in_powers_of_a_thousand(n, text):
     assert memory.format_bytes(n) == text
+
+
+@pytest.mark.parametrize("error", [OSError, ValueError])
+def test_a_platform_without_the_sysconf_names_knows_nothing(machine, monkeypatch, error):
+    def refuse(name):
+        raise error(name)
+
+    monkeypatch.setattr(os, "sysconf", refuse)
+    assert memory.available_memory() is None

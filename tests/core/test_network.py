@@ -3,7 +3,7 @@ formulas, the J contract (data mean + L2 + L1, biases unregularized), dropout an
 
 import numpy as np
 import pytest
-from helpers import make_data, make_spec
+from helpers import exactly, make_data, make_spec
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, validate_data
 
@@ -337,3 +337,83 @@ def test_validate_data_layouts(rng):
     assert validate_data(mse1, X, [0.1, 0.2, 0.3, 0.4])[1].shape == (1, 4)
     with pytest.raises(ValueError, match="X must have shape"):
         validate_data(spec, X.T, [0, 1, 2])
+
+
+# -- messages, dtypes and edges pinned -----------------------------------------------------------
+SOFTMAX = NetworkSpec(2, [LayerSpec(3, "linear")])
+MSE = NetworkSpec(2, [LayerSpec(3, "linear")], loss="mse")
+BCE = NetworkSpec(2, [LayerSpec(1, "sigmoid")], loss="bce")
+
+
+@pytest.mark.parametrize(
+    ("spec", "X", "y", "message"),
+    [
+        (SOFTMAX, np.ones((2, 3)), None, "the built-in Network needs examples: pass X and y"),
+        (SOFTMAX, [["a", "b"], ["c", "d"]], [0, 1], "X must be numeric"),
+        (SOFTMAX, object(), [0], "X must be numeric"),
+        (SOFTMAX, np.ones((2, 0)), [], "X holds no examples"),
+        (SOFTMAX, [[np.nan], [1.0]], [0], "X contains NaN or Inf"),
+        (SOFTMAX, np.ones((2, 2)), ["a", "b"], "y must be numeric"),
+        (SOFTMAX, np.ones((2, 2)), [np.inf, 0], "y contains NaN or Inf"),
+        (SOFTMAX, np.ones((2, 3)), np.zeros((2, 3)), "y must hold 3 integer labels, shape (3,); got (2, 3)"),
+        (SOFTMAX, np.ones((2, 2)), [0, 3], "labels must be integers in 0..2 for 3 classes"),
+        (BCE, np.ones((2, 2)), [0, 2], "labels must be 0 or 1 for bce"),
+        (MSE, np.ones((2, 2)), [0.5, 1.0], "y must have shape (3, 2) for mse; got (2,)"),
+    ],
+)
+def test_data_faults_are_named(spec, X, y, message):
+    with pytest.raises(ValueError, match=exactly(message)):
+        validate_data(spec, X, y)
+
+
+def test_validated_data_is_float64_in_the_losss_layout():
+    X, y = validate_data(MSE, [[1, 2], [3, 4]], [[1, 0], [0, 1], [0, 0]])
+    assert (X.dtype, y.dtype) == (np.float64, np.float64)
+    _, labels = validate_data(BCE, np.ones((2, 3)), [1, 0, 1])
+    assert labels.shape == (1, 3)
+    one_output = NetworkSpec(2, [LayerSpec(1, "linear")], loss="mse")
+    _, single = validate_data(one_output, np.ones((2, 3)), [1, 2, 3])
+    assert single.shape == (1, 3)
+
+
+def test_network_and_parameter_faults_are_named():
+    with pytest.raises(ValueError, match=exactly("spec must be a NetworkSpec; got 'x'")):
+        Network("x")
+    net = Network(SOFTMAX)
+    message = "params must be a dict of arrays keyed W1, b1, ...; got [1]"
+    with pytest.raises(ValueError, match=exactly(message)):
+        net.set_params([1])
+    complex_W = {**net.params, "W1": net.params["W1"].astype(complex)}
+    with pytest.raises(ValueError, match=exactly("W1 must hold real numbers; it has dtype complex128 "
+                                                 "(complex parameters are not supported)")):
+        net.set_params(complex_W)
+    with pytest.raises(ValueError, match=exactly("W1 must hold real numbers; it has dtype <U1")):
+        net.set_params({**net.params, "W1": np.full((3, 2), "a")})
+    with pytest.raises(ValueError, match=exactly("dW_no_reg needs regularization: set l2 or l1 above 0")):
+        net.inject_bug("dW_no_reg", 1)
+
+
+def test_inference_stays_in_the_networks_dtype_and_half_is_class_zero():
+    net = Network(NetworkSpec(2, [LayerSpec(1, "sigmoid")], loss="bce", dtype="float32", init="zeros"))
+    assert net.scores(np.ones((2, 3))).dtype == np.float32
+    labels = net.predict(np.ones((2, 3)))  # σ(0) = 0.5 exactly: not above one half
+    assert labels.tolist() == [0, 0, 0]
+    assert labels.dtype == np.intp
+
+
+def test_the_l1_subgradient_at_a_zero_weight_is_zero():
+    net = Network(NetworkSpec(2, [LayerSpec(3, "linear")], l1=0.5, init="zeros"))
+    grads = net.evaluate(np.ones((2, 4)), np.array([0, 1, 2, 0]), terms="reg").grads
+    np.testing.assert_array_equal(grads["W1"], np.zeros((3, 2)))
+
+
+def test_a_flipped_loss_gradient_flips_bce_even_where_the_output_saturates():
+    spec = NetworkSpec(2, [LayerSpec(3, "tanh"), LayerSpec(1, "sigmoid")], loss="bce")
+    net = Network(spec)
+    net.set_params({**net.params, "b2": np.array([[40.0]])})  # σ rounds to 1: dA is not finite
+    X, y = np.random.default_rng(1).standard_normal((2, 4)), np.array([[1.0, 0.0, 1.0, 0.0]])
+    right = net.evaluate(X, y).grads
+    net.inject_bug("dscores_sign", 2)
+    flipped = net.evaluate(X, y).grads
+    for name, grad in right.items():
+        np.testing.assert_array_equal(flipped[name], -grad)

@@ -161,3 +161,10 @@ def test_memory_is_refused_naming_the_examples_with_the_training_batch(monkeypat
     message = f"this network with 2,000 examples needs {memory.format_bytes(needed)}; 1.0 KB is available"
     with pytest.raises(ValueError, match=exactly(message)):
         build_problem(session)
+
+
+def test_a_two_d_set_is_made_in_2_d_whatever_the_networks_input_size():
+    spec = NetworkSpec(5, [LayerSpec(3, "linear")])
+    with pytest.raises(ValueError, match=exactly("the data has 2 feature(s) per example but the network's "
+                                                 "input size is 5: set the input size to 2")):
+        build_problem(Session(spec, DataSettings("spiral", 30)))

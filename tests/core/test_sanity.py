@@ -225,7 +225,7 @@ def test_a_loss_equal_to_the_threshold_has_not_fallen_below_it():
     third = by_hand(spec, X12, Y12, np.arange(12), 3)[-1]
     result = overfit_check(spec, X12, Y12, n=12, iterations=3, threshold=third)
     assert result.observed == third
-    assert result.ok is False
+    assert (result.ok, result.expected) == (False, third)
     assert result.name == "overfit a tiny subset"
     assert result.message == (f"The loss on 12 examples is still {third:.4g} after 3 iterations (it should "
                               f"fall below {third:g}): look for a bug before training on the full data.")
@@ -233,6 +233,15 @@ def test_a_loss_equal_to_the_threshold_has_not_fallen_below_it():
     assert (passed.ok, passed.expected) == (True, third * 1.0000001)
     assert passed.message == (f"The loss on 12 examples fell to {third:.4g} (below {third * 1.0000001:g}) "
                               "in 3 iterations: the network can overfit a tiny subset.")
+
+
+def test_a_loss_equal_to_the_threshold_before_the_end_does_not_stop_training():
+    spec = small_spec()
+    first, second, third = by_hand(spec, X12, Y12, np.arange(12), 3)
+    assert first > second > third
+    result = overfit_check(spec, X12, Y12, n=12, iterations=3, threshold=second)
+    assert (result.ok, result.observed) == (True, third)
+    assert "in 3 iterations" in result.message
 
 
 def test_by_default_twenty_examples_get_a_thousand_iterations():

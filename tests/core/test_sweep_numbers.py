@@ -157,7 +157,7 @@ def test_sweep_arguments_are_refused_by_name(options, message):
 def test_a_model_without_the_protocol_is_refused(model):
     with pytest.raises(ValueError, match=exactly("a model needs .params (a dict of arrays) and "
                                                  ".loss(X, y) -> (J, grads)")):
-        epsilon_sweep(model, None, None, block="w")
+        epsilon_sweep(model, None, None, block="v")  # refused before the block is looked up
 
 
 def by_hand(net, X, y, name, index, eps):
