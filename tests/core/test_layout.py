@@ -91,3 +91,36 @@ def test_separators_lie_between_tiles():
     xs, ys = tiling((4, 3, 2, 5)).separators()
     assert xs == [5.0, 10.0]
     assert ys == [2.0, 4.0, 6.0]
+
+
+def test_a_nested_module_keeps_its_whole_path():
+    assert layer_key("encoder.fc1.weight") == "encoder.fc1"
+    assert block_rows(["encoder.fc1.weight", "encoder.fc1.bias", "encoder.fc2.weight"]) == [
+        ["encoder.fc1.weight", "encoder.fc1.bias"], ["encoder.fc2.weight"]]
+
+
+def test_a_flat_block_is_a_view_with_the_tiles_shape():
+    assert tiling((5,)).mosaic(np.arange(5)).shape == (5, 1)
+    assert tiling(()).mosaic(np.array(3.0)).shape == (1, 1)
+    values = np.arange(6.0).reshape(2, 3)
+    assert np.shares_memory(tiling((2, 3)).mosaic(values), values)
+    matrix = tiling((3, 4))
+    assert matrix.index_at(0, 4) is None
+    assert matrix.index_at(-1, 0) is None
+
+
+@pytest.mark.parametrize(("shape", "grid"), [
+    ((1, 3, 4), (1, 1)), ((7, 2, 3), (3, 3)), ((4, 5, 5), (2, 2)), ((2, 10, 1), (1, 2)), ((5, 0, 2), (3, 2)),
+])
+def test_three_d_blocks_wrap_into_a_near_square_grid(shape, grid):
+    """grid rows = round(√(n·w / h)) within 1..n, so the mosaic is about as tall as it is wide."""
+    assert tiling(shape).grid == grid
+
+
+def test_column_stretch_widens_columns_that_hold_a_matrix():
+    assert place_blocks({}) == ({}, [WIDE])
+    placed, stretch = place_blocks({"b1": (3,), "W1": (3, 2)})
+    assert stretch == [NARROW, WIDE]
+    assert (placed["b1"].colspan, placed["W1"].colspan) == (1, 1)
+    _, vectors = place_blocks({"b1": (3,), "c1": (3,)})
+    assert vectors == [WIDE, NARROW]
