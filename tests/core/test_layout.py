@@ -104,6 +104,12 @@ def test_a_flat_block_is_a_view_with_the_tiles_shape():
     assert tiling(()).mosaic(np.array(3.0)).shape == (1, 1)
     values = np.arange(6.0).reshape(2, 3)
     assert np.shares_memory(tiling((2, 3)).mosaic(values), values)
+    tiles = tiling((3, 1, 2))  # a 2 × 2 grid with one empty slot
+    np.testing.assert_array_equal(tiles.mosaic(np.full((3, 1, 2), 0.5), fill=0),
+                                  [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.0, 0.0]])
+    whole = tiles.mosaic(np.ones((3, 1, 2), dtype=int))
+    assert whole.dtype == np.float64
+    assert np.isnan(whole[1, 2:]).all()
     matrix = tiling((3, 4))
     assert matrix.index_at(0, 4) is None
     assert matrix.index_at(-1, 0) is None

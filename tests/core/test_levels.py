@@ -26,25 +26,30 @@ def block(analytic, numeric, checked=None, kinds=None):
                            kinds=kinds, n_checked=int(checked.sum()))
 
 
-B = block([[1.0, 0.0, 2.0, 4.0, -3.0]], [[1.0, 0.0, 1.0, 8.0, 3.0]],
-          [[True, True, True, False, True]])
+B = block([[1.0, 0.0, 1.0, 4.0, -3.0, 0.0, 2.0]], [[1.0, 0.0, 4.0, 8.0, 3.0, 2.0, 0.0]],
+          [[True, True, True, False, True, True, True]])
+REL = np.log10([0.6, 1.0])
 
 
 @pytest.mark.parametrize(("mode", "limits", "expected"), [
-    ("rel", (-10.0, 0.0), [[-10.0, -10.0, np.log10(1 / 3), NAN, 0.0]]),
-    ("rel", (-10.0, -1.0), [[-10.0, -10.0, -1.0, NAN, -1.0]]),
-    ("abs", (-16.0, 0.3), [[-16.0, -16.0, 0.0, NAN, 0.3]]),
-    ("analytic", (-1.0, 1.0), [[1.0, 0.0, 2.0, NAN, -3.0]]),
-    ("numeric", (-1.0, 1.0), [[1.0, 0.0, 1.0, NAN, 3.0]]),
-    ("ratio", (0.0, 2.0), [[1.0, 1.0, 2.0, NAN, 0.0]]),
-    ("ratio", (0.5, 1.5), [[1.0, 1.0, 1.5, NAN, 0.5]]),
+    ("rel", (-10.0, 0.0), [[-10.0, -10.0, REL[0], NAN, 0.0, 0.0, 0.0]]),
+    ("rel", (-10.0, -1.0), [[-10.0, -10.0, -1.0, NAN, -1.0, -1.0, -1.0]]),
+    ("abs", (-16.0, 0.4), [[-16.0, -16.0, 0.4, NAN, 0.4, np.log10(2.0), np.log10(2.0)]]),
+    ("analytic", (-1.0, 1.0), [[1.0, 0.0, 1.0, NAN, -3.0, 0.0, 2.0]]),
+    ("numeric", (-1.0, 1.0), [[1.0, 0.0, 4.0, NAN, 3.0, 2.0, 0.0]]),
+    ("ratio", (0.0, 2.0), [[1.0, 1.0, 0.25, NAN, 0.0, 0.0, 2.0]]),
+    ("ratio", (0.5, 1.5), [[1.0, 1.0, 0.5, NAN, 0.5, 0.5, 1.5]]),
 ])
 def test_each_mode_shows_its_value_clipped_to_the_levels_only_for_comparisons(mode, limits, expected):
+    """dθ / dθ_approx is 1 where both are 0, 0 where only dθ is, and +inf (clipped) where only
+    dθ_approx is 0."""
     numeric_before = B.numeric.copy()
     values = levels.mode_values(B, mode, limits)
     np.testing.assert_allclose(values, expected, rtol=1e-15)
     assert values.dtype == np.float64
     np.testing.assert_array_equal(B.numeric, numeric_before)
+    single = block(B.analytic.astype(np.float32), B.numeric.astype(np.float32), B.checked)
+    assert levels.mode_values(single, mode, limits).dtype == np.float64
 
 
 @pytest.mark.parametrize(("lo", "hi", "ticks"), [
@@ -52,6 +57,7 @@ def test_each_mode_shows_its_value_clipped_to_the_levels_only_for_comparisons(mo
     (-2.5, 1.5, [-2, -1, 0, 1]),
     (-16, 0, [-16, -13, -10, -7, -4, -1]),
     (-12, 0, [-12, -10, -8, -6, -4, -2, 0]),
+    (-7, 0, [-7, -5, -3, -1]),
 ])
 def test_decade_ticks_are_whole_decades_at_most_seven_apart(lo, hi, ticks):
     assert levels.decade_ticks(lo, hi) == [(float(k), f"1e{k}") for k in ticks]
@@ -67,9 +73,8 @@ def test_the_absolute_scale_spans_the_decades_of_the_checked_errors():
     errors = block([[1.0, 1.0, 5.0]], [[1.0 + 3e-9, 1.0 + 2e-5, 0.0]], [[True, True, False]])
     assert levels.scale_for("abs", [errors, unchecked]) == (
         (-9.0, -4.0), levels.decade_ticks(-9, -4), "absolute error (log scale)")
-    one = block([[1.0]], [[1.0 + 1e-7]])
-    lo, hi = levels.scale_for("abs", [one])[0]
-    assert (lo, hi) == (-7.0, -6.0)  # one decade at least
+    one = block([[0.0]], [[0.001]])  # log10 of the only error is exactly −3
+    assert levels.scale_for("abs", [one])[0] == (-3.0, -2.0)  # one decade at least
     exact = block([[1.0, 2.0]], [[1.0, 2.0]])
     assert levels.scale_for("abs", [exact, unchecked]) == (
         (-16.0, 0.0), levels.decade_ticks(-16, 0), "absolute error (log scale)")
@@ -81,6 +86,8 @@ def test_gradient_scales_are_symmetric_around_the_largest_checked_magnitude():
     second = block([[1.0, 100.0]], [[-3.0, 100.0]], [[True, False]])
     assert levels.scale_for("analytic", [first, second]) == ((-3.0, 3.0), None, "dθ (backprop)")
     assert levels.scale_for("numeric", [first]) == ((-2.0, 2.0), None, "dθ_approx (numeric)")
+    small = block([[0.5]], [[-0.25]])
+    assert levels.scale_for("analytic", [small])[0] == (-0.5, 0.5)
     zeros = block([[0.0]], [[0.0]])
     assert levels.scale_for("analytic", [zeros]) == ((-1.0, 1.0), None, "dθ (backprop)")
     assert levels.scale_for("numeric", []) == ((-1.0, 1.0), None, "dθ_approx (numeric)")
@@ -117,10 +124,12 @@ def tall(column: list[float]) -> np.ndarray:
 
 @pytest.mark.parametrize(("mode", "pair", "kept"), [
     ("rel", [-3.0, -7.0], -3.0),
-    ("abs", [NAN, -7.0], -7.0),
+    ("rel", [NAN, -7.0], -7.0),
+    ("abs", [-7.0, -3.0], -3.0),
     ("analytic", [0.5, -2.0], -2.0),
     ("numeric", [3.0, -2.0], 3.0),
     ("ratio", [1.2, 0.5], 0.5),
+    ("ratio", [1.6, 0.5], 1.6),
     ("ratio", [NAN, NAN], NAN),
 ])
 def test_pooling_keeps_the_cell_farthest_from_agreement(mode, pair, kept):
@@ -139,6 +148,7 @@ def test_pooling_pads_a_ragged_last_group_and_leaves_small_mosaics_alone():
     assert pooled[0, 0] == 1.0
     small = np.ones((256, 256))
     assert levels.pool(small, "rel") is small
+    assert levels.pool(np.ones((300, 1), dtype=np.float32), "rel").dtype == np.float32
     wide = np.arange(600.0).reshape(1, 600)
     assert levels.pool(wide, "abs").tolist() == [[float(k) for k in range(2, 600, 3)]]
 
@@ -153,6 +163,9 @@ def test_a_pooled_group_is_marked_only_when_every_checked_cell_is():
     pooled = levels.pool_marks(marks, checked)
     assert pooled.dtype == np.int8
     assert pooled[:4, 0].tolist() == [levels.BOTH_BELOW_FLOOR, 0, levels.AT_NOISE_FLOOR, 0]
+    ragged = np.zeros((301, 1), dtype=np.int8)
+    ragged[300, 0] = levels.AT_NOISE_FLOOR  # alone in its group with a padding cell
+    assert levels.pool_marks(ragged, np.ones((301, 1), dtype=bool))[-1, 0] == levels.AT_NOISE_FLOOR
     small = np.zeros((3, 3), dtype=np.int8)
     assert levels.pool_marks(small, np.ones((3, 3), dtype=bool)) is small
     mask = np.zeros((300, 1), dtype=bool)
@@ -177,4 +190,9 @@ def test_mark_images_are_grey_striped_where_both_are_below_and_clear_elsewhere()
     assert flat.shape == (1, 3, 4)
     assert flat[0].tolist() == [[0, 0, 0, 0], list(levels.MARK_GREY), list(levels.STRIPE_GREY)]
     assert levels.marks_rgba(np.zeros((200, 100), dtype=np.int8)).shape == (600, 300, 4)  # 768 // 200
+    assert levels.marks_rgba(np.zeros((100, 200), dtype=np.int8)).shape == (300, 600, 4)
     assert levels.marks_rgba(np.zeros((1000, 10), dtype=np.int8)).shape == (1000, 10, 4)
+    assert levels.marks_rgba(np.zeros((0, 0), dtype=np.int8)).shape == (0, 0, 4)
+    two = levels.marks_rgba(np.full((1, 1), levels.BOTH_BELOW_FLOOR, dtype=np.int8), k=2)
+    assert two[:, :, 0].tolist() == [[levels.STRIPE_GREY[0], levels.MARK_GREY[0]],
+                                      [levels.MARK_GREY[0], levels.MARK_GREY[0]]]

@@ -93,8 +93,7 @@ def component_marks(block: BlockResult) -> np.ndarray:
     marks = np.zeros(block.analytic.shape, dtype=np.int8)
     noise = block.kinds == NOISE_FLOOR
     marks[noise] = AT_NOISE_FLOOR
-    with np.errstate(invalid="ignore"):
-        marks[noise & (block.rel_error >= 0.5)] = BOTH_BELOW_FLOOR
+    marks[noise & (block.rel_error >= 0.5)] = BOTH_BELOW_FLOOR
     return marks
 
 
