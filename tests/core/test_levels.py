@@ -15,7 +15,8 @@ NAN = np.nan
 
 
 def block(analytic, numeric, checked=None, kinds=None):
-    a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
+    a, n = (np.asarray(x) if isinstance(x, np.ndarray) else np.asarray(x, dtype=float)
+            for x in (analytic, numeric))
     checked = np.ones(a.shape, dtype=bool) if checked is None else np.asarray(checked)
     with np.errstate(divide="ignore", invalid="ignore"):
         abs_error = np.abs(a - n)
