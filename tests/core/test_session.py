@@ -82,6 +82,7 @@ def test_check_settings_become_gradient_check_arguments():
                                                   "version 1)"),
     ({"format": "gradviz-session", "version": 1}, "the session has no 'spec' (the network)"),
     (doc(more=1, extra=2), "unknown session field(s): 'extra, more'"),
+    (doc(input_dim=2), "unknown session field(s): 'input_dim'"),
     (doc(check=5), "'check' must be an object"),
     (doc(training=[]), "'training' must be an object"),
     (doc(check={"zz": 1, "aa": 2}),
@@ -151,3 +152,7 @@ def test_a_broken_file_is_named_with_its_reason(tmp_path):
         Session.load(path)
     with pytest.raises(ValueError, match=exactly("path must be a file path; got 5")):
         Session.load(5)
+    with pytest.raises(ValueError, match=exactly("path must be a file path; got 5")):
+        Session.from_dict(SPEC).save(5)
+    untitled = Session.from_dict(doc())
+    assert (untitled.title, untitled.notes, untitled.params) == ("", "", None)
