@@ -149,8 +149,7 @@ def load_dataset(path: str | Path) -> Dataset:
 
 
 def _check_labels(name: str, labels: np.ndarray) -> np.ndarray:
-    with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(labels) | (labels != np.round(labels)) | (labels < 0)
+    bad = ~np.isfinite(labels) | (labels != np.round(labels)) | (labels < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(f"{name}: the label of example {i + 1} is {labels[i]:g}; labels must be "
