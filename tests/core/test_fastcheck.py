@@ -308,3 +308,69 @@ def test_perturbed_losses_stay_in_the_network_dtype(rng, dtype, activation):
         assert J.dtype == np.dtype(dtype)
         if complex_type is not None:
             assert evaluator.values(name, np.arange(block.size), [1e-20j])[0].dtype == complex_type
+
+
+# -- pinned: one-sided differences, deep nets, kink flags, fallbacks --------------------------------
+@pytest.mark.parametrize(("spec_options", "check_options"), [
+    ({"keep_prob": 0.7}, {"dropout": "frozen"}),
+    ({"l2": 0.3}, {"terms": "data"}),
+    ({"l2": 0.3, "l1": 0.2}, {"terms": "reg"}),
+    ({"l1": 0.2}, {}),
+])
+def test_forward_differences_start_from_the_objectives_own_loss(rng, spec_options, check_options):
+    """J(θ + ε) − J(θ) with J(θ) under the same masks and terms: no constant cancels."""
+    check(make_spec((4, 3), "tanh", "softmax_ce", seed=1, **spec_options), rng, method="forward",
+          epsilon=1e-6, **check_options)
+
+
+@pytest.mark.parametrize(("activation", "loss"), [("tanh", "softmax_ce"), ("sigmoid", "bce")])
+def test_smooth_layers_after_the_first_hidden_one(rng, activation, loss):
+    """Four layers: a change of W1 passes three activations, each applied once."""
+    check(make_spec((3, 4, 5), activation, loss, seed=2), rng)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 5, 7])
+def test_kinks_at_the_perturbed_layer_survive_the_layers_after_it(seed):
+    """ReLUs everywhere with an L1 term: flags raised at the perturbed layer, in the next one or by
+    a weight crossing zero stay raised whatever the later layers do."""
+    spec = NetworkSpec(3, [LayerSpec(4, "relu"), LayerSpec(4, "relu"), LayerSpec(4, "relu"),
+                           LayerSpec(3, "linear")], l1=0.5, seed=seed)
+    net = Network(spec)
+    net.set_params({k: v + (0.0 if k[0] == "W" else 0.05) for k, v in net.params.items()})
+    X, y = make_data(spec, 4, np.random.default_rng(seed))
+    fast, reference = both(net, X, y, epsilon=0.05)
+    assert_same_numbers(fast, reference)
+    assert any(block.kink.any() for block in reference.blocks.values())
+
+
+def test_regularization_alone_still_tracks_the_relu_switches(rng):
+    spec = NetworkSpec(3, [LayerSpec(4, "relu"), LayerSpec(2, "relu")], loss="mse", l2=0.2, seed=1)
+    _, reference = check(spec, rng, terms="reg", epsilon=0.5)
+    assert reference.blocks["W1"].kink.any()
+
+
+def sigmoid_net(weight: float, dtype: str = "float32") -> Network:
+    spec = NetworkSpec(1, [LayerSpec(1, "sigmoid")], loss="bce", dtype=dtype)
+    return Network(spec, params={"W1": np.array([[weight]]), "b1": np.zeros((1, 1))})
+
+
+def test_saturation_is_measured_in_the_networks_own_unit_roundoff():
+    """σ(−10) ≈ 4.5e-5 is below 10⁴·u in float32 (6e-4) but far above it in float64."""
+    X, y = np.ones((1, 2)), np.array([[0.0, 1.0]])
+    single = gradient_check(sigmoid_net(10.0), X, y, epsilon=1e-2)
+    assert single.engine == "reference"
+    assert any("the output sigmoid saturates (4.5e-05 from 0 or 1 in float32), where the fast engine's bce "
+               "change loses precision" in w for w in single.warnings)
+    assert gradient_check(sigmoid_net(10.0, "float64"), X, y, epsilon=1e-2).engine == "fast"
+    assert gradient_check(sigmoid_net(30.0), X, y, epsilon=1e-2, terms="reg").engine == "fast"
+
+
+def test_why_the_fast_engine_cannot_serve_is_one_sentence():
+    assert fastcheck.fast_unavailable(object(), "off") == "the fast engine needs the built-in gradviz Network"
+    own = _OwnEvaluate(make_spec((4, 3), seed=1))
+    assert fastcheck.fast_unavailable(own, "off") == ("_OwnEvaluate overrides Network.evaluate, which the "
+                                                      "fast engine cannot follow")
+    net = Network(make_spec((4, 3), seed=1))
+    assert fastcheck.fast_unavailable(net, "resample") == ("dropout 'resample' draws a new mask for every "
+                                                           "evaluation, which the fast engine cannot batch")
+    assert fastcheck.fast_unavailable(net, "frozen") is None
