@@ -13,9 +13,14 @@ from gradviz.ui.file_actions import presets
 
 @pytest.fixture
 def dialogs(monkeypatch):
-    """Error dialogs recorded instead of shown: a list of (title, text)."""
+    """Message boxes recorded instead of shown: a list of (title, text, text format)."""
     shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
+
+    def record(box):
+        shown.append((box.windowTitle(), box.text(), box.textFormat()))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", record)
     return shown
 
 

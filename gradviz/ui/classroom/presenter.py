@@ -50,7 +50,8 @@ def _map_name(bar: pg.ColorBarItem) -> str | None:
 
 def apply_presenter(window: QWidget, on: bool) -> None:
     """Presenter view on or off: the application font ×1.6, the heatmap's sequential colour map,
-    full screen (showFullScreen / back to normal or maximized)."""
+    full screen (showFullScreen / back to normal or maximized), and the window's own presenter
+    layout if it has one (``window.presenter_layout(on)``: the main window's)."""
     app = QApplication.instance()
     if on == _state["active"]:
         return
@@ -78,6 +79,9 @@ def apply_presenter(window: QWidget, on: bool) -> None:
                 bar.setColorMap(NORMAL_MAP)
         _state["bars"] = []
 
+    layout = getattr(window, "presenter_layout", None)
+    if layout is not None:
+        layout(on)
     if on:
         window.setProperty("gradvizWasMaximized", window.isMaximized())
         window.showFullScreen()
