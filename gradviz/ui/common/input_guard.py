@@ -9,9 +9,17 @@ pressed in a number field reach the window's undo stack instead of the field's o
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QSlider
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
+from PySide6.QtGui import QKeySequence, QWheelEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QSlider,
+    QWidget,
+)
 
 from gradviz.ui.common.fields import RangeField
 
@@ -30,6 +38,23 @@ def _number_field(widget: QObject) -> QObject | None:
     return None
 
 
+def _scroll_ancestors(widget: QWidget, event: QWheelEvent) -> None:
+    """Hand the wheel event to the nearest scroll area around ``widget`` that can scroll (a table
+    at its end passes it on to the panel around it)."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea):
+            viewport = parent.viewport()
+            pos = QPointF(viewport.mapFromGlobal(event.globalPosition().toPoint()))
+            moved = QWheelEvent(pos, event.globalPosition(), event.pixelDelta(), event.angleDelta(),
+                                event.buttons(), event.modifiers(), event.phase(), event.inverted())
+            moved.ignore()
+            QApplication.sendEvent(viewport, moved)
+            if moved.isAccepted():
+                return
+        parent = parent.parentWidget()
+
+
 class InputGuard(QObject):
     """The app-wide event filter (see the module docstring)."""
 
@@ -43,7 +68,7 @@ class InputGuard(QObject):
             return False
         if kind == QEvent.Type.Wheel:
             if isinstance(watched, VALUE_WIDGETS) and not watched.hasFocus():
-                event.ignore()  # Qt offers an ignored wheel event to the parents: the scroll area
+                _scroll_ancestors(watched, event)
                 return True
             return False
         field = _number_field(watched)
