@@ -44,7 +44,9 @@ from gradviz.ui.training.training_panel import TrainingPanel
 PARAMS_MS = 250  # the schematic follows training at most this often
 PLOTS_HEIGHT = 250  # px for the live plots dock when training starts
 #: first layout: the share of the window's width for the left and the right column of docks
-LEFT_SHARE, RIGHT_SHARE = 0.27, 0.30
+LEFT_SHARE, RIGHT_SHARE = 0.27, 0.28
+#: the left column may take up to this share to show the builder without a horizontal scroll bar
+LEFT_MOST = 0.35
 #: docks hidden in presenter view, so the heatmap takes most of the window
 PRESENTER_HIDES = ("networkDock", "lessonsDock", "inspectorDock")
 NOTES = {
@@ -97,7 +99,7 @@ class MainWindow(QMainWindow):
         self.check_panel = CheckPanel(self.undo_stack)
         self.heatmap_panel = HeatmapPanel()
         self.heatmap = self.heatmap_panel.view
-        self.heatmap_api = HeatmapAdapter(self.heatmap, self.heatmap_panel)
+        self.heatmap_api = HeatmapAdapter(self.heatmap)
         self.verdict = VerdictLabel()
         self.verdict_area = VerdictArea(self.verdict)
         self.inspector = InspectorPanel()
@@ -335,7 +337,7 @@ class MainWindow(QMainWindow):
             return
         self._stale = note
         self.heatmap_api.set_stale(note)
-        mark_stale(self.verdict_area, note)
+        mark_stale(self.verdict_area, note, band=False)  # the heatmap's band says why
         self.check_panel.set_stale(note)
 
     def _changed(self, what: str) -> None:
@@ -417,9 +419,11 @@ class MainWindow(QMainWindow):
         if not self._sized:  # a first start: docks in proportion to this screen
             self._sized = True
             width = self.width()
+            builder = self.builder.minimumSizeHint().width() + self.style().pixelMetric(
+                self.style().PixelMetric.PM_ScrollBarExtent)
+            left = max(width * LEFT_SHARE, min(builder, width * LEFT_MOST))
             self.resizeDocks([self.network_dock, self.check_dock],
-                             [round(width * LEFT_SHARE), round(width * RIGHT_SHARE)],
-                             Qt.Orientation.Horizontal)
+                             [round(left), round(width * RIGHT_SHARE)], Qt.Orientation.Horizontal)
 
     def quit(self) -> bool:
         """Close as File › Quit does: unsaved changes are saved or discarded first (or the user

@@ -5,23 +5,9 @@ import json
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
 
 from gradviz.resources import presets_dir
 from gradviz.ui.file_actions import presets
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Message boxes recorded instead of shown: a list of (title, text, text format)."""
-    shown = []
-
-    def record(box):
-        shown.append((box.windowTitle(), box.text(), box.textFormat()))
-        return QMessageBox.StandardButton.Ok
-
-    monkeypatch.setattr(QMessageBox, "exec", record)
-    return shown
 
 
 def test_save_and_load_round_trip(user, window, tmp_path):

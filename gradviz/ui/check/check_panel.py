@@ -40,6 +40,7 @@ COMPLEX_EPSILON_RANGE = (1e-300, 1e-1)
 LAMBDA_MAX = 1e6
 SAMPLE_MAX = 10_000_000
 DEFAULT_LAMBDA = 0.1  # λ offered when regularization is switched on
+STALE_TEXT = "changed: run again"  # short: the progress bar shows one line
 DEFAULT_EPSILON = 1e-7  # ε offered when leaving the complex step with an ε too small for differences
 METHOD_NAMES = {"centered": "centered", "forward": "one-sided (forward)",
                 "complex": "complex step", "richardson": "Richardson"}
@@ -161,7 +162,6 @@ class CheckPanel(QWidget):
         self.settings_area.setFrameShape(QFrame.Shape.NoFrame)
         buttons = QHBoxLayout()
         for button in (self.run_button, self.quick_button, self.cancel_button):
-            button.setMinimumWidth(button.minimumSizeHint().width())
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
@@ -344,9 +344,9 @@ class CheckPanel(QWidget):
         self.progress.setToolTip(text)
 
     def set_stale(self, note: str | None) -> None:
-        """Say on the progress bar that the shown result no longer matches the settings (None:
-        it does again)."""
+        """Say on the progress bar that the shown result no longer matches the settings (the
+        note in its tooltip), or (None) that it does again."""
         if self.cancel_button.isEnabled():
             return  # a check is running: its progress speaks
-        self.progress.setFormat(note or self._idle_text)
+        self.progress.setFormat(STALE_TEXT if note else self._idle_text)
         self.progress.setToolTip(note or self._idle_text)

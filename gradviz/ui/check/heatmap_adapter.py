@@ -10,14 +10,14 @@ from gradviz.ui.common.stale import mark_stale
 
 
 class HeatmapAdapter:
-    """Wraps the HeatmapView ``view``; ``panel`` is the widget that holds it (for the veil)."""
+    """Wraps the HeatmapView ``view``."""
 
-    def __init__(self, view, panel) -> None:
-        self.view, self.panel = view, panel
+    def __init__(self, view) -> None:
+        self.view = view
 
     def set_stale(self, note: str | None) -> None:
         """Grey the shown result with ``note`` (None clears)."""
-        mark_stale(self.view if hasattr(self.view, "set_stale") else self.panel, note)
+        mark_stale(self.view, note)
 
     def connect_run(self, slot) -> None:
         """Call ``slot()`` when the empty heatmap's own Run button is pressed."""

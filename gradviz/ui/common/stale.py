@@ -15,12 +15,13 @@ STALE_NOTE = "settings changed: run again"
 
 class StaleVeil(QWidget):
     """A child of the widget it covers: translucent, mouse events pass through, the note on a
-    band across the top."""
+    band across the top (unless ``band`` is off: then the note is the tooltip only)."""
 
     def __init__(self, covered: QWidget) -> None:
         super().__init__(covered, objectName="staleVeil")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.note = ""
+        self.band = True
         covered.installEventFilter(self)
         self.setGeometry(covered.rect())
 
@@ -35,6 +36,8 @@ class StaleVeil(QWidget):
         veil = QColor(window)
         veil.setAlpha(VEIL_ALPHA)
         painter.fillRect(self.rect(), veil)
+        if not self.band:
+            return
         font = QFont(self.font())
         font.setBold(True)
         painter.setFont(font)
@@ -50,8 +53,9 @@ def _veil(widget: QWidget) -> StaleVeil | None:
                  if shiboken6.isValid(c)), None)
 
 
-def mark_stale(widget: QWidget, note: str | None) -> None:
-    """Grey ``widget`` with ``note`` on it, or (None) show it plainly again."""
+def mark_stale(widget: QWidget, note: str | None, band: bool = True) -> None:
+    """Grey ``widget`` with ``note`` on it (``band``: written across its top), or (None) show it
+    plainly again."""
     own = getattr(widget, "set_stale", None)
     if callable(own):
         own(note)
@@ -63,8 +67,7 @@ def mark_stale(widget: QWidget, note: str | None) -> None:
         return
     if veil is None:
         veil = StaleVeil(widget)
-    veil.note = note
-    veil.setToolTip(note)
+    veil.note, veil.band = note, band
     veil.raise_()
     veil.show()
     veil.update()
