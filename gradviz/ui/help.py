@@ -38,7 +38,7 @@ def readme_text() -> str:
 
 def section(markdown: str, title: str) -> str:
     """The level-2 section ``## title`` of ``markdown`` (up to the next level-2 heading), or ""."""
-    match = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", markdown, re.MULTILINE | re.DOTALL)
+    match = re.search(rf"^## {re.escape(title)}[ \t]*$(.*?)(?=^## |\Z)", markdown, re.MULTILINE | re.DOTALL)
     return f"## {title}{match.group(1).rstrip()}\n" if match else ""
 
 

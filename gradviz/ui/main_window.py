@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QScrollArea,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -47,8 +48,11 @@ PLOTS_HEIGHT = 250  # px for the live plots dock when training starts
 LEFT_SHARE, RIGHT_SHARE = 0.27, 0.28
 #: the left column may take up to this share to show the builder without a horizontal scroll bar
 LEFT_MOST = 0.35
-#: docks hidden in presenter view, so the heatmap takes most of the window
-PRESENTER_HIDES = ("networkDock", "lessonsDock", "inspectorDock")
+#: presenter view: the editing docks step aside; the right column keeps Check and Training, and
+#: takes these as tabs if they were open; the bottom docks keep at most this share of the height
+PRESENTER_HIDES = ("networkDock", "inspectorDock")
+PRESENTER_TABS = ("classroomDock", "explanationDock", "lessonsDock")
+PRESENTER_BOTTOM = 0.3
 NOTES = {
     "check": "check settings changed: run again",
     "network": "the network changed: run again",
@@ -210,6 +214,8 @@ class MainWindow(QMainWindow):
 
     def _connect_classroom(self) -> None:
         c = self.classroom
+        for key in ("lessons", "classroom"):  # they shrink (and scroll) rather than widen the window
+            c.docks[key].setWidget(_scrolled(c.docks[key].widget()))
         for widget, done in ((c.sweep, c.sweep.finished), (c.timeline, c.timeline.finished)):
             done.connect(lambda *_, w=widget: mark_stale(w, None))
             widget.run_button.clicked.connect(lambda *_, w=widget: mark_stale(w, None))
@@ -383,24 +389,38 @@ class MainWindow(QMainWindow):
     # -- window --------------------------------------------------------------------------------
     def presenter_layout(self, on: bool) -> None:
         """Presenter view's layout (gradviz.ui.classroom.presenter calls it): the heatmap takes
-        most of the window, the editing docks step aside, the heatmap's labels scale."""
-        if on:
-            self._normal_state = self.saveState()
-            for dock in self.findChildren(QDockWidget):
-                if dock.objectName() in PRESENTER_HIDES:
-                    dock.hide()
-            self.heatmap_api.set_font_scale(PRESENTER_SCALE)
-            QTimer.singleShot(0, self, self._presenter_sizes)
-        else:
+        most of the window; one column on the right holds Check, Training and the open classroom
+        docks as tabs; the bottom docks keep a third of the height; the heatmap's labels scale."""
+        if not on:
             self.heatmap_api.set_font_scale(1.0)
             if self._normal_state is not None:
                 self.restoreState(self._normal_state)
                 self._normal_state = None
+            return
+        self._normal_state = self.saveState()
+        docks = {d.objectName(): d for d in self.findChildren(QDockWidget)}
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        for name in PRESENTER_HIDES:
+            docks[name].hide()
+        for name in PRESENTER_TABS:
+            dock = docks.get(name)
+            if dock is not None and not dock.isHidden():
+                self.addDockWidget(right, dock)
+                self.tabifyDockWidget(self.check_dock, dock)
+        self.check_dock.raise_()
+        self.heatmap_api.set_font_scale(PRESENTER_SCALE)
+        QTimer.singleShot(0, self, self._presenter_sizes)
 
     def _presenter_sizes(self) -> None:
-        side = [d for d in (self.check_dock, self.training_dock) if d.isVisible()]
-        if side:
-            self.resizeDocks(side[:1], [round(self.width() * RIGHT_SHARE)], Qt.Orientation.Horizontal)
+        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            bar.setElideMode(Qt.TextElideMode.ElideNone)  # "Check", never "C…"
+            bar.setUsesScrollButtons(True)
+        self.resizeDocks([self.check_dock], [round(self.width() * RIGHT_SHARE)], Qt.Orientation.Horizontal)
+        bottom = [d for d in self.findChildren(QDockWidget) if d.isVisible()
+                  and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
+        if bottom:
+            self.resizeDocks(bottom, [round(self.height() * PRESENTER_BOTTOM)] * len(bottom),
+                             Qt.Orientation.Vertical)
 
     def _restore_layout(self) -> bool:
         """Restore the remembered geometry (inside this screen) and docks; True if there were."""
