@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QMessageBox
 from gradviz.core.data.problem import Problem, build_problem
 from gradviz.core.data.session import DataSettings, Session
 from gradviz.core.model.spec import NetworkSpec
-from gradviz.ui.autosave import Autosaver, Recovery
-from gradviz.ui.common.dialogs import ask_save, show_error
+from gradviz.ui.autosave import Autosaver, Recovery, orphans
+from gradviz.ui.common.dialogs import ask_save, excerpt, show_error
 
 if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
@@ -141,6 +141,25 @@ class SessionDocument(QObject):
         self._session, self.problem, self.path = session, problem, path
         self.window.show_session(session, problem)
         self.path_changed.emit()
+
+    def offer_recovery(self) -> bool:
+        """Offer the newest autosave left by a window that did not close (see
+        MainWindow.offer_recovery); True if it was restored."""
+        found = orphans(self.autosaver.folder)
+        if not found:
+            return False
+        work = found[0]
+        buttons = (QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        # Qt takes a text for rich text only if its first line has a tag: the name never comes first
+        answer = QMessageBox.question(
+            self.window, "Restore unsaved work?",
+            "gradviz closed without saving this work:\n"
+            f"{excerpt(work.name, 120)}\n\nOpen restores it, Discard deletes it, Cancel keeps it "
+            "for next time.", buttons, QMessageBox.StandardButton.Open)
+        if answer == QMessageBox.StandardButton.Discard:
+            work.discard()
+        return answer == QMessageBox.StandardButton.Open and self.restore(work)
 
     # -- saving --------------------------------------------------------------------------------
     def save(self, path: str | Path, include_params: bool | None = None) -> bool:

@@ -6,24 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFrame,
-    QMainWindow,
-    QMessageBox,
-    QScrollArea,
-    QTabBar,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import DataSettings, Session
 from gradviz.core.model.bugs import Bug
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.core.report.check_report import CheckReport
-from gradviz.ui.autosave import orphans
 from gradviz.ui.builder.builder_panel import BuilderPanel
 from gradviz.ui.check.check_controller import CheckController
 from gradviz.ui.check.check_panel import CheckPanel
@@ -32,34 +21,17 @@ from gradviz.ui.check.heatmap_view import HeatmapPanel
 from gradviz.ui.check.inspector import InspectorPanel, describe_component
 from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
 from gradviz.ui.classroom.classroom_integration import install_classroom
-from gradviz.ui.classroom.presenter import PRESENTER_SCALE, apply_presenter, presenter_active
+from gradviz.ui.classroom.presenter import apply_presenter, presenter_active
 from gradviz.ui.common.dialogs import show_error
 from gradviz.ui.common.input_guard import install_input_guard
-from gradviz.ui.common.screen import clamp_to_screen, fit_first
 from gradviz.ui.common.settings import AppSettings
-from gradviz.ui.common.stale import mark_stale
 from gradviz.ui.document import SessionDocument
 from gradviz.ui.file_actions import FileActions
+from gradviz.ui.stale_results import NOTES, StaleResults
 from gradviz.ui.training.training_panel import TrainingPanel
+from gradviz.ui.window_layout import WindowLayout
 
 PARAMS_MS = 250  # the schematic follows training at most this often
-PLOTS_HEIGHT = 250  # px for the live plots dock when training starts
-#: first layout: the share of the window's width for the left and the right column of docks
-LEFT_SHARE, RIGHT_SHARE = 0.27, 0.28
-#: the left column may take up to this share to show the builder without a horizontal scroll bar
-LEFT_MOST = 0.35
-#: presenter view: the editing docks step aside; the right column keeps Check and Training, and
-#: takes these as tabs if they were open; the bottom docks keep at most this share of the height
-PRESENTER_HIDES = ("networkDock", "inspectorDock")
-PRESENTER_TABS = ("classroomDock", "explanationDock", "lessonsDock")
-PRESENTER_BOTTOM = 0.3
-NOTES = {
-    "check": "check settings changed: run again",
-    "network": "the network changed: run again",
-    "training": "the parameters changed (training): run again",
-    "session": "another session is open: run again",
-    "unbuilt": "the network and its data do not fit: this result is of the previous network",
-}
 
 
 def _scrolled(widget: QWidget) -> QScrollArea:
@@ -95,7 +67,6 @@ class MainWindow(QMainWindow):
         self.setObjectName("mainWindow")
         self.app_settings = settings or AppSettings()
         self.sealed_bug: Bug | None = None  # planted on every check, shown nowhere (classroom)
-        self._stale: str | None = None
         session = session or demo_session()
 
         self.document = SessionDocument(self, session)
@@ -111,6 +82,8 @@ class MainWindow(QMainWindow):
         self.builder = BuilderPanel(session.spec, session.data, undo_stack=self.undo_stack)
         self.checks = CheckController(self)
         self.runner = self.checks.runner
+        self.stale = StaleResults(self)
+        self.dock_layout = WindowLayout(self)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.verdict_area)
@@ -134,8 +107,7 @@ class MainWindow(QMainWindow):
         self.document.show_first()
         self.classroom = install_classroom(self)
         self._connect_classroom()
-        self._normal_state = None  # the dock layout to return to after presenter view
-        self._sized = self._restore_layout()
+        self.dock_layout.restore()
 
     # -- building ------------------------------------------------------------------------------
     def _plots_dock(self) -> QDockWidget:
@@ -149,11 +121,6 @@ class MainWindow(QMainWindow):
         self.files.view_menu.addAction(dock.toggleViewAction())
         dock.hide()
         return dock
-
-    def _show_plots(self) -> None:
-        if not self.plots_dock.isVisible():
-            self.plots_dock.show()
-            self.resizeDocks([self.plots_dock], [PLOTS_HEIGHT], Qt.Orientation.Vertical)
 
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
@@ -188,38 +155,35 @@ class MainWindow(QMainWindow):
                        training.batchSizeInput.valueChanged):
             signal.connect(document.settings_edited)
         # open the plots with the Training tab, so that starting training relayouts nothing
-        self.training_dock.visibilityChanged.connect(lambda shown: shown and self._show_plots())
-        training.running_changed.connect(lambda running: running and self._show_plots())
+        self.training_dock.visibilityChanged.connect(lambda shown: shown and self.dock_layout.show_plots())
+        training.running_changed.connect(lambda running: running and self.dock_layout.show_plots())
         self.builder.spec_changed.connect(self._on_builder_spec)
         self.builder.data_changed.connect(self._on_builder_data)
 
     def _on_check_option(self) -> None:
-        self._changed("check")
+        self.stale.changed("check")
 
     def _on_network_option(self) -> None:
-        self._changed("network")
+        self.stale.changed("network")
         self.document.rebuild(keep_params=True)
 
     def _on_builder_spec(self, spec: NetworkSpec) -> None:
-        self._changed("network")
+        self.stale.changed("network")
         self.document.spec_edited(spec)
 
     def _on_builder_data(self, data: DataSettings) -> None:
-        self._changed("network")
+        self.stale.changed("network")
         self.document.data_edited(data)
 
     def _on_trained(self, _record=None) -> None:
         self._params_timer.start()
-        self._changed("training")
+        self.stale.changed("training")
 
     def _connect_classroom(self) -> None:
         c = self.classroom
         for key in ("lessons", "classroom"):  # they shrink (and scroll) rather than widen the window
             c.docks[key].setWidget(_scrolled(c.docks[key].widget()))
-        for widget, done in ((c.sweep, c.sweep.finished), (c.timeline, c.timeline.finished)):
-            done.connect(lambda *_, w=widget: mark_stale(w, None))
-            widget.run_button.clicked.connect(lambda *_, w=widget: mark_stale(w, None))
-        self.check_finished.connect(lambda _report: mark_stale(c.explanation, None))
+        self.stale.connect_classroom()
         presenter = c.actions["presenter"]
         self.files.view_menu.addSeparator()
         self.files.view_menu.addAction(presenter)
@@ -280,20 +244,7 @@ class MainWindow(QMainWindow):
         """If a window closed without saving (a crash, a kill), offer to restore its autosaved
         work: Open restores it, Discard deletes it, Cancel keeps it for the next start. True if
         work was restored."""
-        found = orphans(self.document.autosaver.folder)
-        if not found:
-            return False
-        work = found[0]
-        buttons = (QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Discard
-                   | QMessageBox.StandardButton.Cancel)
-        answer = QMessageBox.question(
-            self, "Restore unsaved work?",
-            "gradviz closed without saving this work:\n"
-            f"{work.name}\n\nOpen restores it, Discard deletes it, Cancel keeps it for next time.",
-            buttons, QMessageBox.StandardButton.Open)
-        if answer == QMessageBox.StandardButton.Discard:
-            work.discard()
-        return answer == QMessageBox.StandardButton.Open and self.document.restore(work)
+        return self.document.offer_recovery()
 
     def show_session(self, session: Session, problem: Problem | None) -> None:
         """Show a whole session in every panel (the SessionDocument calls this)."""
@@ -303,7 +254,7 @@ class MainWindow(QMainWindow):
         self.check_panel.set_network(session.spec)
         self.sealed_bug = None
         self._set_problem(problem, session.training, fresh=True)
-        self._classroom_stale(NOTES["session"])
+        self.stale.classroom(NOTES["session"])
         self._update_title()
 
     def _set_problem(self, problem: Problem | None, training=None, *, fresh: bool = False) -> None:
@@ -314,12 +265,12 @@ class MainWindow(QMainWindow):
         self.training_panel.set_problem(problem, training)
         self._show_params()
         if problem is None:
-            self.set_stale(NOTES["unbuilt"])
+            self.stale.set(NOTES["unbuilt"])
             return
         shapes = {k: v.shape for k, v in problem.net.params.items()}
         if fresh or shapes != self.heatmap.shapes():
             self.heatmap.set_shapes(shapes)
-            self.set_stale(None)
+            self.stale.set(None)
             self.verdict.show_message(
                 f"{problem.net.spec.n_params} parameters in {len(problem.net.params)} blocks. "
                 "Press Run check to compare backprop's dθ with the numeric dθ_approx.")
@@ -332,38 +283,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.name()}[*] — gradviz")
         self.setWindowModified(self.document.is_modified())
 
-    # -- stale results -------------------------------------------------------------------------
     def stale_note(self) -> str | None:
         """Why the shown check result no longer matches the settings (None: it does)."""
-        return self._stale
-
-    def set_stale(self, note: str | None) -> None:
-        """Grey the shown check result (heatmap, verdict) with ``note``; None: it is current."""
-        if note == self._stale:
-            return
-        self._stale = note
-        self.heatmap_api.set_stale(note)
-        mark_stale(self.verdict_area, note, band=False)  # the heatmap's band says why
-        self.check_panel.set_stale(note)
-
-    def _changed(self, what: str) -> None:
-        """Something the shown results depend on changed: they are stale until the next run."""
-        note = NOTES[what]
-        self.checks.settings_changed(note)
-        if self.checks.report is not None or what != "training":
-            self.set_stale(note)
-        self._classroom_stale(note, timeline=what != "training")
-
-    def _classroom_stale(self, note: str, timeline: bool = True) -> None:
-        """Grey the ε sweep, checkpoint timeline and explanation that show a result."""
-        c = getattr(self, "classroom", None)
-        if c is None:
-            return
-        for widget, shown in ((c.sweep, c.sweep.result() is not None),
-                              (c.timeline, bool(c.timeline.checkpoints()) and timeline),
-                              (c.explanation, self.checks.report is not None)):
-            if shown:
-                mark_stale(widget, note)
+        return self.stale.note
 
     # -- the check -----------------------------------------------------------------------------
     def is_checking(self) -> bool:
@@ -388,62 +310,12 @@ class MainWindow(QMainWindow):
 
     # -- window --------------------------------------------------------------------------------
     def presenter_layout(self, on: bool) -> None:
-        """Presenter view's layout (gradviz.ui.classroom.presenter calls it): the heatmap takes
-        most of the window; one column on the right holds Check, Training and the open classroom
-        docks as tabs; the bottom docks keep a third of the height; the heatmap's labels scale."""
-        if not on:
-            self.heatmap_api.set_font_scale(1.0)
-            if self._normal_state is not None:
-                self.restoreState(self._normal_state)
-                self._normal_state = None
-            return
-        self._normal_state = self.saveState()
-        docks = {d.objectName(): d for d in self.findChildren(QDockWidget)}
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        for name in PRESENTER_HIDES:
-            docks[name].hide()
-        for name in PRESENTER_TABS:
-            dock = docks.get(name)
-            if dock is not None and not dock.isHidden():
-                self.addDockWidget(right, dock)
-                self.tabifyDockWidget(self.check_dock, dock)
-        self.check_dock.raise_()
-        self.heatmap_api.set_font_scale(PRESENTER_SCALE)
-        QTimer.singleShot(0, self, self._presenter_sizes)
-
-    def _presenter_sizes(self) -> None:
-        for bar in self.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            bar.setElideMode(Qt.TextElideMode.ElideNone)  # "Check", never "C…"
-            bar.setUsesScrollButtons(True)
-        self.resizeDocks([self.check_dock], [round(self.width() * RIGHT_SHARE)], Qt.Orientation.Horizontal)
-        bottom = [d for d in self.findChildren(QDockWidget) if d.isVisible()
-                  and self.dockWidgetArea(d) == Qt.DockWidgetArea.BottomDockWidgetArea]
-        if bottom:
-            self.resizeDocks(bottom, [round(self.height() * PRESENTER_BOTTOM)] * len(bottom),
-                             Qt.Orientation.Vertical)
-
-    def _restore_layout(self) -> bool:
-        """Restore the remembered geometry (inside this screen) and docks; True if there were."""
-        geometry, state = self.app_settings.geometry(), self.app_settings.state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-            clamp_to_screen(self)
-        else:
-            fit_first(self)
-        if state is not None:
-            self.restoreState(state)
-        return state is not None
+        """Presenter view's layout (gradviz.ui.classroom.presenter calls it): see WindowLayout."""
+        self.dock_layout.presenter(on)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self._sized:  # a first start: docks in proportion to this screen
-            self._sized = True
-            width = self.width()
-            builder = self.builder.minimumSizeHint().width() + self.style().pixelMetric(
-                self.style().PixelMetric.PM_ScrollBarExtent)
-            left = max(width * LEFT_SHARE, min(builder, width * LEFT_MOST))
-            self.resizeDocks([self.network_dock, self.check_dock],
-                             [round(left), round(width * RIGHT_SHARE)], Qt.Orientation.Horizontal)
+        self.dock_layout.shown()
 
     def quit(self) -> bool:
         """Close as File › Quit does: unsaved changes are saved or discarded first (or the user

@@ -13,7 +13,7 @@ from gradviz.resources import presets_dir
 from gradviz.ui import MainWindow
 from gradviz.ui.check.check_panel import STALE_TEXT
 from gradviz.ui.common.stale import stale_note
-from gradviz.ui.main_window import NOTES
+from gradviz.ui.stale_results import NOTES
 
 DEMO_BLOCKS = 4  # W1, b1, W2, b2
 

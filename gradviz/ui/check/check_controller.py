@@ -120,7 +120,7 @@ class CheckController(QObject):
 
     def _on_started(self, analytic) -> None:
         self.window.heatmap.begin(analytic)
-        self.window.set_stale(None)
+        self.window.stale.set(None)
 
     def _on_progress(self, chunks, seconds_left: float) -> None:
         self.window.heatmap.add_progress(chunks)
@@ -160,10 +160,10 @@ class CheckController(QObject):
 
     def _after_result(self) -> None:
         if self._changed_during is not None:  # the settings moved on while it ran
-            self.window.set_stale(self._changed_during)
+            self.window.stale.set(self._changed_during)
             self._changed_during = None
         else:
-            self.window.set_stale(None)
+            self.window.stale.set(None)
 
     def _on_failed(self, message: str) -> None:
         w = self.window
