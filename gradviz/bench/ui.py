@@ -92,7 +92,7 @@ def responsiveness(app) -> None:
 
     from PySide6.QtCore import QSettings
 
-    from gradviz.resources import presets_dir
+    from gradviz.resource_paths import presets_dir
     from gradviz.ui.main_window import MainWindow
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
@@ -139,7 +139,8 @@ def quick_versus_full(app, rounds: int = 3) -> None:
     from PySide6.QtCore import QSettings
 
     from gradviz.core.check.quickcheck import quick_check
-    from gradviz.resources import presets_dir
+    from gradviz.core.model.bugs import Bug
+    from gradviz.resource_paths import presets_dir
     from gradviz.ui.check.check_controller import planted_copy
     from gradviz.ui.main_window import MainWindow
 
@@ -158,7 +159,7 @@ def quick_versus_full(app, rounds: int = 3) -> None:
         for _ in range(rounds):
             times["app quick"].append(_timed(window.run_quick_check, window.quick_check_finished))
             times["app full"].append(_timed(window.run_check, window.check_finished))
-            net, _ = planted_copy(problem.net, bug, None)
+            net, _ = planted_copy(problem.net, [Bug.parse(bug)] if bug else [], None)
             for key, localize in (("engine quick", False), ("engine quick, bisecting", True)):
                 began = time.perf_counter()
                 quick_check(net, problem.X_check, problem.y_check, localize=localize)

@@ -6,13 +6,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from gradviz.resource_paths import icon_path
 from gradviz.ui.common.dialogs import show_error
 from gradviz.ui.common.input_guard import install_input_guard
 from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.common.theme import apply_theme
 from gradviz.ui.main_window import MainWindow
+from gradviz.ui.platform_check import cannot_start
 
 SESSION_SUFFIXES = (".json",)
 
@@ -25,6 +28,7 @@ def application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(["gradviz", *(argv or [])])
         app.setOrganizationName("gradviz")
         app.setApplicationName("gradviz")
+        app.setWindowIcon(QIcon(str(icon_path())))
     install_input_guard()
     return app
 
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     a session ``.gradviz.json``), offer to restore autosaved work, and run the event loop;
     returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    if cannot_start(argv):  # no display, or a system library Qt needs (one line, exit 2)
+        return 2
     if QApplication.instance() is None:
         app = application(argv)
         argv = app.arguments()[1:]  # without the options Qt took for itself (-style, …)

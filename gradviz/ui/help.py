@@ -17,7 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMessageBox, QTextBrowser, QVBoxLayout, QWidget
 
 import gradviz
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 from gradviz.ui.common.dialogs import message_box
 from gradviz.ui.common.screen import screen_of
 

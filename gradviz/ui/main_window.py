@@ -16,7 +16,6 @@ from gradviz.core.report.check_report import CheckReport
 from gradviz.ui.builder.builder_panel import BuilderPanel
 from gradviz.ui.check.check_controller import CheckController
 from gradviz.ui.check.check_panel import CheckPanel
-from gradviz.ui.check.heatmap_adapter import HeatmapAdapter
 from gradviz.ui.check.heatmap_view import HeatmapPanel
 from gradviz.ui.check.inspector import InspectorPanel, describe_component
 from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
@@ -74,7 +73,6 @@ class MainWindow(QMainWindow):
         self.check_panel = CheckPanel(self.undo_stack)
         self.heatmap_panel = HeatmapPanel()
         self.heatmap = self.heatmap_panel.view
-        self.heatmap_api = HeatmapAdapter(self.heatmap)
         self.verdict = VerdictLabel()
         self.verdict_area = VerdictArea(self.verdict)
         self.inspector = InspectorPanel()
@@ -136,7 +134,6 @@ class MainWindow(QMainWindow):
         panel.cancel_requested.connect(self.cancel_check)
         panel.check_changed.connect(self._on_check_option)
         panel.network_changed.connect(self._on_network_option)
-        self.heatmap_api.connect_run(self.run_check)
         checks.finished.connect(self.check_finished)
         checks.quick_finished.connect(self.quick_check_finished)
         checks.cancelled.connect(self.check_cancelled)
@@ -145,6 +142,7 @@ class MainWindow(QMainWindow):
         document.modified_changed.connect(self._update_title)
         document.path_changed.connect(self._update_title)
         self.heatmap.hovered.connect(self._on_hover)
+        self.heatmap.run_requested.connect(self.run_check)
         self.heatmap.clicked.connect(self.inspector.pin)
         training = self.training_panel
         training.training_step.connect(self.training_step)
@@ -225,7 +223,7 @@ class MainWindow(QMainWindow):
         return self.document.is_modified()
 
     def export_heatmap(self, path: str | Path) -> bool:
-        ok = self.heatmap_api.export_png(path)
+        ok = self.heatmap.export_png(path)
         self.statusBar().showMessage(f"{'Exported' if ok else 'Could not write'} {path}", 5000)
         return ok
 
@@ -262,6 +260,7 @@ class MainWindow(QMainWindow):
         other shapes (or ``fresh``: a new session) start from an empty heatmap."""
         self.checks.report = None
         self.inspector.clear()
+        self.heatmap.clear_pin()
         self.training_panel.set_problem(problem, training)
         self._show_params()
         if problem is None:
@@ -303,6 +302,12 @@ class MainWindow(QMainWindow):
 
     def cancel_check(self, wait: bool = False) -> None:
         self.checks.cancel(wait=wait)
+
+    def show_report(self, report: CheckReport) -> None:
+        """Show a CheckReport made elsewhere (``gradviz.show`` from a script or notebook: any
+        model, any block shapes) in the heatmap, verdict and inspector; ``report`` becomes the
+        window's report. The window's own network stays as it is."""
+        self.checks.show_report(report)
 
     def _on_hover(self, component) -> None:
         if component is not None:

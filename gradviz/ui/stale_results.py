@@ -23,7 +23,7 @@ NOTES = {
 
 
 class StaleResults(QObject):
-    """Keeps the greying of ``window``'s results (heatmap_api, verdict_area, check_panel, checks,
+    """Keeps the greying of ``window``'s results (verdict_area, check_panel, checks,
     classroom) in step with its changes."""
 
     def __init__(self, window: MainWindow) -> None:
@@ -38,7 +38,7 @@ class StaleResults(QObject):
             return
         self.note = note
         w = self.window
-        w.heatmap_api.set_stale(note)
+        w.heatmap.set_stale(note)
         mark_stale(w.verdict_area, note, band=False)  # the heatmap's band says why
         w.check_panel.set_stale(note)
 

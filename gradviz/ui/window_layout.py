@@ -32,7 +32,7 @@ BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
 
 class WindowLayout(QObject):
     """Sizes and arranges the docks of ``window`` (its network_dock, check_dock, plots_dock,
-    builder, heatmap_api, app_settings)."""
+    builder, app_settings)."""
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -79,7 +79,7 @@ class WindowLayout(QObject):
         third of the height; the heatmap's labels scale. Off: the layout from before."""
         w = self.window
         if not on:
-            w.heatmap_api.set_font_scale(1.0)
+            w.heatmap.set_font_scale(1.0)
             if self._normal_state is not None:
                 w.restoreState(self._normal_state)
                 self._normal_state = None
@@ -94,7 +94,7 @@ class WindowLayout(QObject):
                 w.addDockWidget(RIGHT, dock)
                 w.tabifyDockWidget(w.check_dock, dock)
         w.check_dock.raise_()
-        w.heatmap_api.set_font_scale(PRESENTER_SCALE)
+        w.heatmap.set_font_scale(PRESENTER_SCALE)
         QTimer.singleShot(0, self, self._presenter_sizes)
 
     def _presenter_sizes(self) -> None:

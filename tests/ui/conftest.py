@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QMessageBox, QWidget
 
 from gradviz.ui import MainWindow
+from gradviz.ui.check.heatmap_view import HeatmapView
 from gradviz.ui.common.theme import apply_theme
 
 
@@ -37,11 +38,24 @@ def dialogs(monkeypatch):
 
 
 @pytest.fixture
+def view(qtbot):
+    """A shown HeatmapView, 600×400, on its own."""
+    widget = HeatmapView()
+    qtbot.addWidget(widget)
+    widget.resize(600, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
 def window(qtbot):
     """A shown MainWindow on the built-in demo network, closed at teardown."""
     apply_theme("light")
     win = MainWindow()
     qtbot.addWidget(win)
+    win.setWindowState(Qt.WindowState.WindowNoState)  # not maximized on the offscreen screen
+    win.resize(1280, 800)  # the size these tests were written at
     win.show()
     qtbot.waitExposed(win)
     yield win

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QProgressBar
 
 from gradviz.core.data.session import CheckSettings, DataSettings, Session
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 from gradviz.ui import MainWindow
 from gradviz.ui.check.check_panel import STALE_TEXT
 from gradviz.ui.common.stale import stale_note

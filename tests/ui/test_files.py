@@ -6,7 +6,8 @@ import json
 import pytest
 from PySide6.QtGui import QImage
 
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
+from gradviz.ui.check.heatmap_view import PRINT_DPI
 from gradviz.ui.file_actions import presets
 
 
@@ -97,4 +98,5 @@ def test_exports_report_csv_and_heatmap_png(user, window, tmp_path):
     assert window.export_heatmap(png_path)
     image = QImage(str(png_path))
     assert not image.isNull()
-    assert image.width() == window.heatmap.width()
+    heatmap = window.heatmap  # at print resolution (pyqtgraph's ImageExporter)
+    assert image.width() == round(heatmap.width() * PRINT_DPI / heatmap.logicalDpiX())

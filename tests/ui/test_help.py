@@ -8,7 +8,7 @@ from PySide6.QtCore import QTimer, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox, QTextBrowser
 
 import gradviz
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 from gradviz.ui import MainWindow
 from gradviz.ui.app import main
 from gradviz.ui.help import about_text, guide_markdown, section, shortcuts

@@ -20,20 +20,19 @@ if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
 
 
-def planted_copy(net: Network, bug: str | None, sealed: Bug | None) -> tuple[Network, bool]:
+def planted_copy(net: Network, bugs: list[Bug], sealed: Bug | None) -> tuple[Network, bool]:
     """A copy of ``net`` (θ and dtype) for the check, so training may go on meanwhile, with the
-    panel's bug planted in ``net`` and the copy (ValueError if it cannot be) and the sealed one in
-    the copy; and whether the sealed bug still applies."""
+    panel's ``bugs`` planted in ``net`` and the copy (ValueError if one cannot be) and the sealed
+    bug beside them in the copy; and whether the sealed bug still applies."""
     net.clear_bug()
-    if bug:
-        parsed = Bug.parse(bug)
-        net.inject_bug(parsed.kind, parsed.layer)
+    for bug in bugs:
+        net.add_bug(bug.kind, bug.layer)
     copy = Network(net.spec, params=net.params)
-    if net.bug is not None:
-        copy.inject_bug(net.bug.kind, net.bug.layer)
+    for bug in net.bugs:
+        copy.add_bug(bug.kind, bug.layer)
     if sealed is not None:
         try:
-            copy.inject_bug(sealed.kind, sealed.layer)
+            copy.add_bug(sealed.kind, sealed.layer)
         except ValueError:  # the network changed under the seal: it no longer applies
             return copy, False
     return copy, True
@@ -41,7 +40,7 @@ def planted_copy(net: Network, bug: str | None, sealed: Bug | None) -> tuple[Net
 
 class CheckController(QObject):
     """One check at a time for ``window`` (its problem, sealed_bug, check_panel, training_panel,
-    heatmap, heatmap_api, verdict, verdict_area, inspector and status bar).
+    heatmap, verdict, verdict_area, inspector and status bar).
 
     Signals: finished(CheckReport) — the report of the check just asked for, one event-loop turn
     after it is shown (a check started meanwhile first flushes it, so every report reaches the
@@ -85,9 +84,10 @@ class CheckController(QObject):
         w.training_panel.pause()  # check the θ the user sees
         settings = w.check_panel.check_settings()
         try:
-            net, sealed_applies = planted_copy(w.problem.net, settings.bug, w.sealed_bug)
+            net, sealed_applies = planted_copy(w.problem.net, settings.bugs, w.sealed_bug)
         except ValueError as exc:
-            return self._cannot_start(f"cannot plant the bug {settings.bug} on this network: {exc}")
+            planted = ", ".join(map(str, settings.bugs))
+            return self._cannot_start(f"cannot plant the bug {planted} on this network: {exc}")
         if not sealed_applies:
             w.sealed_bug = None
         kwargs = settings.check_kwargs()
@@ -103,6 +103,19 @@ class CheckController(QObject):
 
     def cancel(self, wait: bool = False) -> None:
         self.runner.cancel(wait=wait)
+
+    def show_report(self, report: CheckReport) -> None:
+        """Show a report made elsewhere (a script's or notebook's check) as if it were the last
+        check's: heatmap, verdict, inspector."""
+        w = self.window
+        self._flush()
+        self.cancel(wait=True)
+        self.report = report
+        w.verdict.show_report(report)
+        w.verdict_area.hold(False)
+        w.heatmap.show_report(report)
+        self._repin(report)
+        w.stale.set(None)
 
     def settings_changed(self, note: str) -> None:
         """The settings changed: a running check's report will be stale when it arrives."""
@@ -199,5 +212,6 @@ class CheckController(QObject):
         if block is None or len(index) != block.analytic.ndim or any(
                 not 0 <= i < n for i, n in zip(index, block.analytic.shape, strict=True)):
             inspector.clear()
+            self.window.heatmap.clear_pin()
             return
         inspector.pin(self.window.heatmap.component(pinned.block, index))

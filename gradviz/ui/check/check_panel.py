@@ -47,11 +47,16 @@ METHOD_NAMES = {"centered": "centered", "forward": "one-sided (forward)",
 DROPOUT_NAMES = {"off": "off (keep_prob = 1)", "frozen": "frozen mask", "resample": "resample"}
 TERM_NAMES = {"all": "all terms", "data": "data loss only", "reg": "regularization only"}
 REGULARIZATION_NAMES = {"none": "none", "l2": "L2", "l1": "L1"}
+SEVERAL = "several"  # the bug combo's item for several bugs planted together
 
 
 def epsilon_rule(method: str) -> NumberRange:
     low, high = COMPLEX_EPSILON_RANGE if method == "complex" else EPSILON_RANGE
     return NumberRange("ε (complex step)" if method == "complex" else "ε", low, high)
+
+
+def _bug_text(check: CheckSettings) -> str:
+    return ", ".join(map(str, check.bugs)) or "none"
 
 
 def _combo(object_name: str, items: dict[str, str]) -> QComboBox:
@@ -88,6 +93,7 @@ class CheckPanel(QWidget):
         super().__init__(parent)
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self._state = PanelState(CheckSettings())
+        self._several: list[str] = []  # the bugs of the "several" item of the bug combo
         self.epsilon_input = NumberInput(DEFAULT_EPSILON, epsilon_rule("centered"), "epsilonInput")
         self.epsilon_input.setToolTip("Step ε of the numeric derivative")
         self.epsilon_slider = QSlider(Qt.Orientation.Horizontal, objectName="epsilonSlider")
@@ -202,9 +208,8 @@ class CheckPanel(QWidget):
     def set_network(self, spec: NetworkSpec) -> None:
         """Show the spec's dtype and regularization; allow bug layers 1..L (no signal, no undo)."""
         layers = len(spec.layers)
-        bug = Bug.parse(self._state.check.bug) if self._state.check.bug else None
         # a planted bug's layer beyond this network stays shown (and the check says so)
-        top = max(layers, bug.layer if bug else 1)
+        top = max([layers, *(b.layer for b in self._state.check.bugs)])
         self.bug_layer_spin.set_range_rule(NumberRange("the bug's layer", 1, top, integer=True))
         self.bug_layer_spin.setToolTip(f"The layer to plant the bug in (this network has {layers})")
         self._state = PanelState.of(self._state.check, spec)
@@ -225,6 +230,8 @@ class CheckPanel(QWidget):
     def _read(self) -> PanelState:
         """The state the widgets show now."""
         kind = self.bug_combo.currentData()
+        bug = (list(self._several) if kind == SEVERAL else
+               str(Bug(kind, self.bug_layer_spin.value())) if kind else None)
         check = replace(
             self._state.check,
             epsilon=self.epsilon_input.value(),
@@ -232,7 +239,7 @@ class CheckPanel(QWidget):
             dropout=self.dropout_mode_combo.currentData(),
             terms=self.terms_combo.currentData(),
             sample=self.sample_input.value() or None,
-            bug=str(Bug(kind, self.bug_layer_spin.value())) if kind else None,
+            bug=bug,
         )
         return PanelState(check, self.precision_combo.currentData(),
                           self.regularization_combo.currentData(), self.lambda_input.value())
@@ -245,7 +252,8 @@ class CheckPanel(QWidget):
     def _on_edited(self, what: str) -> None:
         after = self._read()
         value = {"terms": after.check.terms, "components per block": after.check.sample or "all",
-                 "bug layer": after.check.bug, "precision": after.dtype, "λ": f"{after.lam:g}"}[what]
+                 "bug layer": _bug_text(after.check), "precision": after.dtype,
+                 "λ": f"{after.lam:g}"}[what]
         self._edit(after, f"{what}: {value}")
 
     def _apply(self, state: PanelState) -> None:
@@ -274,8 +282,10 @@ class CheckPanel(QWidget):
         self.sample_input.setValue(check.sample or 0)
         _select(self.dropout_mode_combo, check.dropout)
         self.dropout_check.setChecked(check.dropout != "off")
-        bug = Bug.parse(check.bug) if check.bug else None
-        _select(self.bug_combo, bug.kind if bug else "")
+        bugs = check.bugs
+        bug = bugs[0] if len(bugs) == 1 else None
+        self._show_several(bugs)
+        _select(self.bug_combo, SEVERAL if len(bugs) > 1 else bug.kind if bug else "")
         if bug:
             self.bug_layer_spin.setValue(bug.layer)
         _select(self.precision_combo, state.dtype)
@@ -285,6 +295,22 @@ class CheckPanel(QWidget):
             w.blockSignals(False)
         self.bug_layer_spin.setEnabled(bug is not None)
         self.lambda_input.setEnabled(state.regularization != "none")
+
+    def _show_several(self, bugs) -> None:
+        """Several planted bugs (a session can hold them) are one item of the bug combo, listing
+        them all, so the panel never shows less than what a check plants."""
+        index = self.bug_combo.findData(SEVERAL)
+        if len(bugs) > 1:
+            text = ", ".join(map(str, bugs))
+            if index < 0:
+                self.bug_combo.addItem(text, SEVERAL)
+                index = self.bug_combo.count() - 1
+            self.bug_combo.setItemText(index, text)
+            self.bug_combo.setItemData(index, f"{len(bugs)} bugs planted together: {text}",
+                                       Qt.ItemDataRole.ToolTipRole)
+            self._several = [str(b) for b in bugs]
+        elif index >= 0 and self.bug_combo.currentIndex() != index:
+            self.bug_combo.removeItem(index)
 
     def _on_epsilon_typed(self, value: float) -> None:
         self._edit(self._read(), f"ε {value:g}")
@@ -314,7 +340,7 @@ class CheckPanel(QWidget):
 
     def _on_bug(self) -> None:
         after = self._read()
-        self._edit(after, f"planted bug: {after.check.bug or 'none'}")
+        self._edit(after, f"planted bug: {_bug_text(after.check)}")
 
     def _on_regularization(self) -> None:
         after = self._read()
