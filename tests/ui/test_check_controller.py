@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QCheckBox, QProgressBar
 
+from gradviz.core.check.gradcheck import gradient_check
 from gradviz.core.data.session import CheckSettings, DataSettings, Session
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.resource_paths import presets_dir
@@ -223,3 +224,32 @@ def test_the_checkbox_slider_and_sampling_are_undoable_too(qtbot, user, window):
     stack.undo()
     assert window.session().check.dropout == "off"
     assert not user.find(QCheckBox, "dropoutCheck").isChecked()
+
+
+# -- several planted bugs, reports from elsewhere --------------------------------------------------
+def test_a_session_with_several_bugs_shows_and_plants_them_all(qtbot, user, window, tmp_path):
+    session = window.session()
+    session.check.bug = ["dW_x2:2", "db_x4:1"]
+    session.save(tmp_path / "two.gradviz.json")
+    assert window.load_session(tmp_path / "two.gradviz.json")
+    combo = window.check_panel.bug_combo
+    assert combo.currentText() == "dW_x2:2, db_x4:1"  # the panel shows every bug it plants
+    report = user.run_check()
+    assert sorted(report.failing_blocks()) == ["W2", "b1"]
+    user.choose("bugCombo", "")
+    assert window.session().check.bug is None
+    window.undo_stack.undo()
+    assert window.session().check.bugs == session.check.bugs
+
+
+def test_show_report_puts_a_report_from_elsewhere_on_screen(qtbot, user, window):
+    other = window.problem.net
+    other.inject_bug("dW_x2", 1)
+    report = gradient_check(other, window.problem.X_check, window.problem.y_check)
+    other.clear_bug()
+    user.type_into("epsilonInput", "1e-5")  # something stale to clear
+    window.show_report(report)
+    assert window.report is report
+    assert window.stale_note() is None
+    assert "W1" in user.verdict()
+    assert np.nanmin(window.heatmap.image("W1")) > -0.5
