@@ -115,7 +115,8 @@ def test_verdict_and_summary():
     assert "wrong" in report.verdict()
     assert f"{report.difference:.2e}" in report.verdict()
     summary = report.summary()
-    assert summary[0] == report.verdict()
+    assert summary[:2] == [report.headline(), report.verdict()]
+    assert summary[0].startswith("bug: ")
     assert "failing blocks: b1" in summary
     assert "a warning" in summary
 
@@ -169,14 +170,16 @@ def test_csv_columns_and_rows(tmp_path):
     text = report.to_csv(str(path))
     assert path.read_text(encoding="utf-8") == text
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"]
+    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink",
+                       "kind", "numeric_second"]
     body = rows[1:]
     assert len(body) == report.n_checked  # one row per checked component
     by_key = {(r[0], r[1]): r for r in body}
     assert ("W2", "0,1") not in by_key
     row = by_key[("W1", "0,1")]
     assert [float(v) for v in row[2:6]] == [2.0, 2.5, 0.5, 0.2]
-    assert row[6] == "1"
+    assert row[6:] == ["1", "kink", ""]
+    assert by_key[("b1", "1,0")][7] == "mismatch"
     assert by_key[("b1", "1,0")][6] == "0"
     assert float(by_key[("W2", "0,2")][3]) == 1.0 + 1e-9  # full precision
 

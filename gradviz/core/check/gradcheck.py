@@ -20,7 +20,14 @@ import numpy as np
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
 from gradviz.core.diagnosis.advice import check_warnings
-from gradviz.core.diagnosis.diagnosis import diagnose_check
+from gradviz.core.diagnosis.bounds import jitter_params
+from gradviz.core.diagnosis.diagnosis import (
+    diagnose_check,
+    loss_rounding,
+    probe_plan,
+    second_step_plan,
+)
+from gradviz.core.diagnosis.kinks import KinkTest
 from gradviz.core.model.network import TERMS, Network
 from gradviz.core.report.check_report import BlockResult, CheckReport
 
@@ -125,25 +132,115 @@ def select_components(
     return plan
 
 
-def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
-    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink)."""
+def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
+                      kinks: KinkTest | None = None):
+    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink).
+
+    Kinks are what the objective reports, or, given ``kinks``, what J(θ) and J(θ ± ε) show
+    (for objectives that cannot see theirs: user models).
+    """
     for i, f in enumerate(flat):
         numeric, outs = _difference(
             lambda d, f=int(f): objective.value(name, f, d), objective.J0, epsilon, method
         )
-        yield i, numeric, any(out[1] for out in outs)
+        kink = any(out[1] for out in outs)
+        if kinks is not None:
+            kink = kinks(name, int(f), numeric, float(outs[0][0]), float(outs[1][0]), epsilon)
+        yield i, numeric, kink
 
 
-def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
+def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
+                      kinks: KinkTest | None = None):
     """The reference loop's results as (start, stop, numeric, kink), about PROGRESS_INTERVAL apart."""
     values, crossed = np.empty(len(flat)), np.zeros(len(flat), dtype=bool)
     first, last_yield = 0, time.perf_counter()
-    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method):
+    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method, kinks):
         values[i], crossed[i] = value, kink
         now = time.perf_counter()
         if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
             yield first, i + 1, values[first : i + 1], crossed[first : i + 1]
             first, last_yield = i + 1, now
+
+
+def refuse_diverged(params: dict) -> None:
+    """Raise ValueError when a parameter block holds NaN or Inf: training diverged."""
+    bad = [k for k, v in params.items()
+           if isinstance(v, np.ndarray) and v.dtype.kind in "fc" and not np.all(np.isfinite(v))]
+    if bad:
+        raise ValueError(f"training diverged: {', '.join(bad)} hold NaN or Inf, so there is no "
+                         "gradient to check; re-initialize the parameters (or lower the learning "
+                         "rate) and check again")
+
+
+def _refuse_infinite_loss(J0: float) -> None:
+    if not math.isfinite(J0):
+        raise ValueError(f"the loss is {J0} at θ (training diverged, or the loss is undefined "
+                         "there), so there is no gradient to check; re-initialize the parameters "
+                         "(or lower the learning rate) and check again")
+
+
+def _measure(chunker, objective, plan: dict[str, np.ndarray], epsilon: float, method: str,
+             progress: list[int], *, first: bool):
+    """Numeric gradients (NaN where not in ``plan``) and kink flags at step ``epsilon`` for the
+    components of ``plan``, as a generator of CheckProgress per chunk; ``progress`` is [done,
+    total], advanced in place. The first step's chunks carry their values (heatmaps paint
+    them); later steps only advance the count."""
+    shapes = {k: v.shape for k, v in objective.params.items()}
+    numeric = {k: np.full(shapes[k], np.nan) for k in plan}
+    kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
+    for name, flat in plan.items():
+        with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
+            for lo, hi, values, crossed in chunks:
+                chunk = flat[lo:hi]
+                # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
+                numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values) if first \
+                    else values
+                kink[name].flat[chunk] = crossed
+                progress[0] += len(chunk)
+                shown = chunk if first else chunk[:0]
+                yield CheckProgress(*progress, name, shown, numeric[name].flat[shown],
+                                    kink[name].flat[shown])
+    return numeric, kink
+
+
+def _more_steps(report: CheckReport, objective, chunkers: tuple, method: str, progress: list[int],
+                kinks: KinkTest | None):
+    """After the first step, for the components that fail: evaluate them again at the second
+    step (``numeric_second``, ``settings["second_epsilon"]``; kinks read from J are decided
+    there); where some still disagree, measure the rounding of J near θ on a few of them
+    (``settings["loss_rounding"]``) and how far backprop's output moves when every θ_i moves to
+    a neighbouring float (``settings["backprop_rounding"]``, by block)."""
+    chunker, plain = chunkers
+    second = second_step_plan(report, objective)
+    if second is None:
+        return
+    step, plan = second
+    progress[1] += sum(len(f) for f in plan.values())
+    numeric, kink = yield from _measure(chunker, objective, plan, step, method, progress, first=False)
+    for name, flat in plan.items():
+        b = report.blocks[name]
+        if kinks is None:  # a step that crossed a kink tells nothing about the error's trend
+            b.numeric_second = np.where(kink[name], np.nan, numeric[name])
+        else:  # the two steps' slopes decide whether J has a kink there
+            b.numeric_second = numeric[name]
+            b.kink.flat[flat] = kink[name].flat[flat]
+    report.settings["second_epsilon"] = step
+    probe = probe_plan(report, objective)
+    if probe is not None:
+        steps, plan = probe
+        progress[1] += len(steps) * sum(len(f) for f in plan.values())
+        measured = 0.0
+        for step in steps:
+            numeric, _ = yield from _measure(plain, objective, plan, step, method, progress,
+                                             first=False)
+            measured = max(measured, loss_rounding(report, plan, numeric, step))
+        report.settings["loss_rounding"] = measured
+        moved = objective.analytic_at(jitter_params(objective.params, report.settings["seed"]))
+        report.settings["backprop_rounding"] = {
+            k: float(np.max(np.nan_to_num(np.abs(moved[k] - objective.analytic[k]), posinf=0.0),
+                            initial=0.0))
+            for k in report.blocks
+        }
 
 
 def iter_gradient_check(
@@ -201,27 +298,25 @@ def iter_gradient_check(
         raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
                          "use engine 'auto' or 'reference'")
     used_engine = "reference" if engine == "reference" or unavailable else "fast"
+    refuse_diverged(model.params)
     start = time.perf_counter()
     with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
+        _refuse_infinite_loss(objective.J0)
         shapes = {k: v.shape for k, v in objective.params.items()}
         plan = select_components(shapes, blocks, sample, seed)
-        numeric = {k: np.full(shapes[k], np.nan) for k in plan}
-        kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
-        total, done = sum(len(f) for f in plan.values()), 0
-        fast = partial(fast_numeric, workers=threads)
-        chunker = _reference_chunks if used_engine == "reference" else fast
-        for name, flat in plan.items():
-            with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
-                for lo, hi, values, crossed in chunks:
-                    chunk = flat[lo:hi]
-                    # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
-                    numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
-                    kink[name].flat[chunk] = crossed
-                    done += len(chunk)
-                    yield CheckProgress(done, total, name, chunk,
-                                        numeric[name].flat[chunk], kink[name].flat[chunk])
+        progress = [0, sum(len(f) for f in plan.values())]
+        kinks = None
+        if (not getattr(objective, "tracks_kinks", True) and getattr(objective, "deterministic", True)
+                and method in ("centered", "richardson")):
+            kinks = KinkTest(objective, epsilon, str(objective.dtype), method)
+        if used_engine == "reference":
+            chunkers = (partial(_reference_chunks, kinks=kinks), _reference_chunks)
+        else:
+            chunkers = (partial(fast_numeric, workers=threads),) * 2
+        numeric, kink = yield from _measure(chunkers[0], objective, plan, epsilon, method, progress,
+                                            first=True)
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
             settings={
@@ -231,7 +326,9 @@ def iter_gradient_check(
             },
             loss=objective.J0,
             engine=used_engine,
+            random_loss=not getattr(objective, "deterministic", True),
         )
+        yield from _more_steps(report, objective, chunkers, method, progress, kinks)
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")
         report.warnings.extend(check_warnings(report, objective))

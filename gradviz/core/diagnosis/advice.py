@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradviz.core.diagnosis.bounds import block_scale, suggested_epsilon
 from gradviz.core.report.check_report import CheckReport
 
-#: the step that balances truncation and rounding error, as a power of the unit roundoff
-BEST_STEP_POWER = {"centered": 1 / 3, "richardson": 1 / 5, "forward": 1 / 2}
-
-
-def suggested_epsilon(dtype: str, method: str) -> float:
-    """A step near the balance of truncation and rounding error, rounded to a power of ten."""
-    if method == "complex":
-        return 1e-20
-    u = float(np.finfo(np.dtype(dtype)).eps)
-    return float(10 ** np.round(np.log10(u ** BEST_STEP_POWER[method])))
+__all__ = ["check_warnings", "suggested_epsilon"]
 
 
 def check_warnings(report: CheckReport, objective) -> list[str]:
@@ -29,7 +21,7 @@ def check_warnings(report: CheckReport, objective) -> list[str]:
     if method != "complex":
         rounding = spacing * max(abs(report.loss), 1e-300) / eps
         grads = np.concatenate([b.analytic[b.checked] for b in report.blocks.values()])
-        typical = float(np.sqrt(np.mean(grads**2))) if grads.size else 0.0
+        typical = block_scale(grads)
         best = suggested_epsilon(dtype, method)
         if eps < spacing:
             out.append(

@@ -1,13 +1,21 @@
-"""The report as text: a per-block table, the verdict, the diagnosis and the worst components
-(what `gradviz check` prints)."""
+"""The report as text: a per-block table, the verdict, the diagnosis and the worst components,
+with the conclusion on the last line (what `gradviz check` prints)."""
 
 from __future__ import annotations
 
 from gradviz.core.report.check_report import CheckReport
 
 
+def block_status(report: CheckReport, name: str) -> str:
+    """"FAIL" (a bug), "explained" (disagrees for a reason that is not a bug) or "ok"."""
+    b = report.blocks[name]
+    if b.failing:
+        return "FAIL"
+    return "explained" if b.explained else "ok"
+
+
 def format_report(report: CheckReport) -> str:
-    """A per-block table, then the verdict, the worst components and the advice."""
+    """A per-block table, the verdict, the worst components and the advice, then the conclusion."""
     rows = [f"{'block':<6} {'shape':>11} {'checked':>8} {'difference':>11} {'max rel':>9} "
             f"{'kinks':>6}  status"]
     for name, b in report.blocks.items():
@@ -16,14 +24,16 @@ def format_report(report: CheckReport) -> str:
         worst = f"{rel.max():.1e}" if rel.size else "-"
         rows.append(
             f"{name:<6} {shape:>11} {b.n_checked:>8} {b.difference:>11.2e} {worst:>9} "
-            f"{int(b.kink.sum()):>6}  {'FAIL' if b.failing else 'ok'}"
+            f"{int(b.kink.sum()):>6}  {block_status(report, name)}"
         )
-    lines = ["\n".join(rows), "", *report.summary()]
+    headline, *rest = report.summary()
+    lines = ["\n".join(rows), "", *rest]
     if not report.passed:
         lines.append("worst components:")
         lines += [
             f"  {c.block}{list(c.index)}: dθ={c.analytic:.6g} dθ_approx={c.numeric:.6g} "
-            f"rel={c.rel_error:.1e}{' (kink)' if c.kink else ''}"
+            f"rel={c.rel_error:.1e} ({c.kind.replace('_', ' ')})"
             for c in report.worst(5)
         ]
+    lines.append(headline)
     return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""What every part of a diagnosis shares: the ``Diagnosis`` record and the context of one report
+(its settings, θ, the network's spec when known, the error bounds)."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from gradviz.core.diagnosis.bounds import ErrorBounds
+from gradviz.core.model.spec import NetworkSpec
+from gradviz.core.report.check_report import CheckReport
+
+BUG_KINDS = ("scale", "sign", "missing_regularization", "wrong_regularization", "rows", "columns",
+             "propagated", "misplaced", "unexplained")
+NOT_A_BUG = ("kink", "noise", "truncation", "random")
+DIAGNOSIS_KINDS = BUG_KINDS + NOT_A_BUG
+_LAYERED = re.compile(r"^([Wb])(\d+)$")
+
+
+@dataclass
+class Diagnosis:
+    """What a block's disagreement looks like: ``kind`` (one of DIAGNOSIS_KINDS) and ``message``.
+
+    factor: a / n for "scale" and "sign" (of the data part when regularization is on), the share
+    of the regularization gradient present for "wrong_regularization", else None.
+    layer: the layer where a "propagated" error enters backprop. indices: the rows or columns
+    that hold the errors for "rows" and "columns". shared: one sentence for every block with the
+    same cause (a report's summary says it once instead of each block's message).
+    """
+
+    block: str
+    kind: str
+    message: str
+    factor: float | None = None
+    layer: int | None = None
+    indices: tuple[int, ...] = ()
+    shared: str | None = None
+
+    @property
+    def sentence(self) -> str:
+        """What a report's summary says for this block: the shared sentence, else the message."""
+        return self.shared or self.message
+
+    @property
+    def is_bug(self) -> bool:
+        return self.kind not in NOT_A_BUG
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["indices"] = list(self.indices)
+        return data
+
+
+def gradient_name(name: str) -> str:
+    """dW1 for W1, else "the gradient of x"."""
+    return f"d{name}" if _LAYERED.match(name) else f"the gradient of {name}"
+
+
+class Context:
+    """One report with what is known about its check: spec, θ, m, the error bounds."""
+
+    def __init__(self, report: CheckReport, spec: NetworkSpec | None, params, m: int | None) -> None:
+        s = report.settings
+        self.report, self.spec, self.m = report, spec, m
+        self.params = {k: np.asarray(v, dtype=np.float64) for k, v in (params or {}).items()}
+        self.epsilon = float(s.get("epsilon", 1e-7))
+        self.second_epsilon = s.get("second_epsilon")
+        self.method = s.get("method", "centered")
+        self.dtype = s.get("dtype", "float64")
+        self.terms = s.get("terms", "all")
+        self.dropout = s.get("dropout", "off")
+        self.random = report.random_loss or self.dropout == "resample"
+        self.loss = abs(report.loss) if math.isfinite(report.loss) else 0.0
+        self.bounds = ErrorBounds(loss=report.loss, dtype=self.dtype, method=self.method,
+                                  loss_scale=float(s.get("loss_scale", 1.0)), params=self.params,
+                                  loss_rounding=float(s.get("loss_rounding", 0.0)),
+                                  backprop_rounding=s.get("backprop_rounding"))
+        self.u = self.bounds.u
+
+    def layer_of(self, name: str) -> int | None:
+        match = _LAYERED.match(name)
+        return int(match.group(2)) if match else None
+
+    def n_layers(self) -> int | None:
+        if self.spec is not None:
+            return len(self.spec.layers)
+        layers = [self.layer_of(n) for n in self.report.blocks]
+        return None if None in layers else max(layers)
+
+    def floor(self, name: str, epsilon: float | None = None) -> np.ndarray:
+        """The block's rounding floor per component at ε (default: the check's)."""
+        b = self.report.blocks[name]
+        return self.bounds.floor(name, b.analytic, self.epsilon if epsilon is None else epsilon)
+
+    def regularization(self, name: str) -> dict[str, np.ndarray]:
+        """The expected regularization gradients of a W block, by term ("L2", "L1")."""
+        spec, theta = self.spec, self.params.get(name)
+        if spec is None or self.m is None or theta is None or self.terms == "data" or name[0] != "W":
+            return {}
+        terms = {}
+        if spec.l2:
+            terms["L2"] = spec.l2 / self.m * theta
+        if spec.l1:
+            terms["L1"] = spec.l1 / (2 * self.m) * np.sign(theta)
+        return terms
