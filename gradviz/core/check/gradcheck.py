@@ -20,7 +20,7 @@ import numpy as np
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
 from gradviz.core.diagnosis.advice import check_warnings
-from gradviz.core.diagnosis.bounds import jitter_params
+from gradviz.core.diagnosis.bounds import backprop_jitter, jitter_params
 from gradviz.core.diagnosis.diagnosis import (
     diagnose_check,
     loss_rounding,
@@ -205,12 +205,28 @@ def _measure(chunker, objective, plan: dict[str, np.ndarray], epsilon: float, me
 
 def _more_steps(report: CheckReport, objective, chunkers: tuple, method: str, progress: list[int],
                 kinks: KinkTest | None):
-    """After the first step, for the components that fail: evaluate them again at the second
-    step (``numeric_second``, ``settings["second_epsilon"]``; kinks read from J are decided
-    there); where some still disagree, measure the rounding of J near θ on a few of them
+    """After the first step, where some component fails: measure the rounding of J near θ
     (``settings["loss_rounding"]``) and how far backprop's output moves when every θ_i moves to
-    a neighbouring float (``settings["backprop_rounding"]``, by block)."""
+    a neighbouring float (``settings["backprop_rounding"]``, by block); then evaluate the
+    components that still fail at the second step (``numeric_second``,
+    ``settings["second_epsilon"]``), where kinks read from J are decided."""
     chunker, plain = chunkers
+    probe = probe_plan(report, objective)
+    if probe is not None:
+        step, plan = probe
+        progress[1] += 2 * sum(len(f) for f in plan.values())
+        at_step, kink1 = yield from _measure(plain, objective, plan, step, method, progress,
+                                             first=False)
+        at_twice, kink2 = yield from _measure(plain, objective, plan, 2 * step, method, progress,
+                                              first=False)
+        flags = (kink1, kink2) if getattr(objective, "tracks_kinks", True) else None
+        report.settings["loss_rounding"] = loss_rounding(report, plan, (at_step, at_twice), flags,
+                                                         step)
+        moved = objective.analytic_at(jitter_params(objective.params, report.settings["seed"]))
+        report.settings["backprop_rounding"] = backprop_jitter(
+            {k: objective.analytic[k] for k in report.blocks}, moved, report.settings["dtype"])
+        if kinks is not None:
+            kinks.use_loss_rounding(report.settings["loss_rounding"])
     second = second_step_plan(report, objective)
     if second is None:
         return
@@ -225,22 +241,6 @@ def _more_steps(report: CheckReport, objective, chunkers: tuple, method: str, pr
             b.numeric_second = numeric[name]
             b.kink.flat[flat] = kink[name].flat[flat]
     report.settings["second_epsilon"] = step
-    probe = probe_plan(report, objective)
-    if probe is not None:
-        steps, plan = probe
-        progress[1] += len(steps) * sum(len(f) for f in plan.values())
-        measured = 0.0
-        for step in steps:
-            numeric, _ = yield from _measure(plain, objective, plan, step, method, progress,
-                                             first=False)
-            measured = max(measured, loss_rounding(report, plan, numeric, step))
-        report.settings["loss_rounding"] = measured
-        moved = objective.analytic_at(jitter_params(objective.params, report.settings["seed"]))
-        report.settings["backprop_rounding"] = {
-            k: float(np.max(np.nan_to_num(np.abs(moved[k] - objective.analytic[k]), posinf=0.0),
-                            initial=0.0))
-            for k in report.blocks
-        }
 
 
 def iter_gradient_check(

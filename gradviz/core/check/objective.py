@@ -58,9 +58,12 @@ class NetworkObjective:
             return self.net.draw_masks(self.X.shape[1], self._resample_rng)
         return self.masks
 
-    def analytic_at(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Backprop's gradient (times loss_scale) at other parameters of the same shapes."""
+    def analytic_at(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+        """Backprop's gradient (times loss_scale) at other parameters of the same shapes; None
+        when a kink switched on the way (the gradient jumps there)."""
         ev = self.net.evaluate(self.X, self.y, params=params, masks=self.masks, terms=self.terms)
+        if any(not np.array_equal(a, b) for a, b in zip(ev.switches, self._switches, strict=True)):
+            return None
         return {k: np.asarray(g, dtype=np.float64) * self.loss_scale for k, g in ev.grads.items()}
 
     def value(self, name: str, flat: int, delta: complex) -> tuple[complex, bool]:

@@ -9,7 +9,7 @@ The numeric derivative n of J at θ_i with step ε differs from ∂J/∂θ_i by
   2δJ/ε; richardson: (4·2 + 1)/3·δJ/ε). δJ is at least J_ROUNDING·u·|J| + s (u the dtype's
   unit roundoff, s its subnormal spacing: the resolution near 0; both scaled by loss_scale), and
   at least what a probe measured: J is often a small result of large intermediates (−log p
-  with p ≈ 1 rounds at u, not u·|J|), so the check measures δJ near θ (``probe_steps``);
+  with p ≈ 1 rounds at u, not u·|J|), so the check measures δJ near θ (``probe_step``);
 - rounding of the step: θ_i ± ε is rounded to the dtype, so the step taken differs from ε by up
   to u·(|θ_i| + ε) and n is off by GAIN·|∂J/∂θ_i|·u·(|θ_i| + ε)/ε.
 Backprop itself rounds in the dtype: BACKPROP_ROUNDING·u·(|a_i| + rms(a)) + s, with the block's
@@ -44,9 +44,9 @@ GAIN = {"centered": 1.0, "forward": 2.0, "richardson": 3.0, "complex": 0.0}
 BEST_STEP_POWER = {"centered": 1 / 3, "richardson": 1 / 5, "forward": 1 / 2}
 #: the second step is ε / SECOND_STEP_RATIO or ε · SECOND_STEP_RATIO
 SECOND_STEP_RATIO = 4.0
-#: the rounding probe steps ε / PROBE_RATIOS (rounding dominates there by design) ...
-PROBE_RATIOS = (10.0, 100.0, 1000.0)
-#: ... at least this many units of roundoff of |θ_i| (so no step is absorbed by θ)
+#: the rounding probe steps δ = ε / PROBE_RATIO and 2δ ...
+PROBE_RATIO = 100.0
+#: ... δ at least this many units of roundoff of |θ_i| (so no step is absorbed by θ)
 PROBE_ULPS = 16.0
 #: components probed per check: δJ is a property of J near θ, a sample shows it
 MAX_PROBES = 8
@@ -87,27 +87,37 @@ def jitter_params(params: dict[str, np.ndarray], seed: int) -> dict[str, np.ndar
             for k, v in params.items()}
 
 
-def probe_steps(epsilon: float, theta: np.ndarray, dtype: str) -> list[float]:
-    """The steps of the rounding probe: ε/10, ε/100, ε/1000, each at least PROBE_ULPS units of
-    roundoff of the largest |θ_i| probed, and at most ε/10.
+def backprop_jitter(analytic: dict[str, np.ndarray], moved: dict[str, np.ndarray] | None,
+                    dtype: str) -> dict[str, float]:
+    """Per block, max |a(θ') − a(θ)| for θ' = ``jitter_params(θ)``: how far rounding moves
+    backprop's output. A block whose gradient moved by more than u^¼ of its largest value
+    (10⁻⁴ in float64) jumped (a kink at θ, a ReLU fed exactly 0), which is not rounding: it
+    gets no measurement, and neither does any block when ``moved`` is None (a kink switched)."""
+    if moved is None:
+        return {}
+    cap = unit_roundoff(dtype) ** 0.25
+    out = {}
+    for k, a in analytic.items():
+        jitter = np.abs(moved[k] - a)
+        jitter = float(np.max(jitter[np.isfinite(jitter)], initial=0.0))
+        if jitter <= cap * float(np.max(np.abs(a[np.isfinite(a)]), initial=0.0)):
+            out[k] = jitter
+    return out
 
-    At a step δ < ε the centered difference's rounding, up to δJ/δ, grows and its truncation
-    shrinks, so δ·|n(δ) − g| measures δJ once δ is large enough to move J by a few of its
-    rounding quanta; several steps find one that does. g is the numeric gradient extrapolated
-    from ε and ε₂ (``extrapolated``), not backprop's a, so a bug cannot inflate the measurement,
-    and its own error, times δ, stays below δJ.
+
+def probe_step(epsilon: float, theta: np.ndarray, dtype: str) -> float | None:
+    """δ of the rounding probe, which evaluates the numeric gradient at δ and 2δ: ε/100, or
+    PROBE_ULPS units of roundoff of the largest |θ_i| probed when that is larger; None when 2δ
+    would not stay below ε.
+
+    The two centered differences agree but for rounding (up to δJ/δ) and truncation
+    (δ²·J⁽³⁾/2: times δ and 10/ε, a floor 3·10⁻⁵ of the truncation error at ε), so
+    δ·|n(δ) − n(2δ)| measures δJ without g: neither a bug nor the first step enters. The probe
+    uses the components where J moves most, so that its steps move J by many rounding quanta.
     """
     largest = float(np.max(np.abs(theta), initial=0.0))
-    smallest = PROBE_ULPS * unit_roundoff(dtype) * largest
-    steps = {max(epsilon / ratio, smallest) for ratio in PROBE_RATIOS}
-    return sorted(step for step in steps if step <= epsilon / PROBE_RATIOS[0])
-
-
-def extrapolated(n1: np.ndarray, n2: np.ndarray, epsilons: tuple[float, float], method: str) -> np.ndarray:
-    """Richardson: the numeric gradient at ε → 0 from its values at ε and ε₂, taking the error
-    as C·ε^order."""
-    rho = (epsilons[1] / epsilons[0]) ** TRUNCATION_ORDER[method]
-    return (n2 - rho * n1) / (1 - rho)
+    step = max(epsilon / PROBE_RATIO, PROBE_ULPS * unit_roundoff(dtype) * largest)
+    return step if 2 * step < epsilon else None
 
 
 def block_scale(a: np.ndarray) -> float:

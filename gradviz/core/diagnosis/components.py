@@ -3,7 +3,9 @@
 First step, at the check's ε, in this order:
 - kink: its ±ε steps crossed a kink (flagged while measuring);
 - agrees: |a − n| ≤ 1e-5·max(|a|, |n|) (the lectures' "ok", per component);
-- noise_floor: |a − n| within the rounding floor (bounds.py); zero true gradients land here;
+- noise_floor: |a − n| within the rounding floor (bounds.py); zero true gradients land here.
+  So does every component when J moved for none of them (n = 0 everywhere): J is flat at
+  working precision (saturated), or does not depend on θ at all, and the check cannot tell;
 - random: the loss is random (two values at the same θ), so no disagreement means anything;
 - mismatch, for now: evaluated again at a second step ε₂ = ε/4 or 4ε.
 
@@ -23,7 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradviz.core.diagnosis.bounds import TRUNCATION_ORDER, ErrorBounds, acceptable
+from gradviz.core.diagnosis.bounds import TRUNCATION_ORDER, acceptable
+from gradviz.core.diagnosis.context import Context
 from gradviz.core.report.check_report import (
     AGREES,
     KINK,
@@ -42,20 +45,27 @@ HIGHER_ORDER = 0.05
 MOVED = 2.0
 
 
-def first_step_kinds(block: BlockResult, floor: np.ndarray, random: bool) -> np.ndarray:
+def first_step_kinds(block: BlockResult, context: Context, *, random: bool | None = None) -> np.ndarray:
     """Kinds after the first step; components left "mismatch" need the second step."""
     a, n = block.analytic, block.numeric
+    floor = context.floor(block.name)
     error = np.where(np.isfinite(a) & np.isfinite(n), block.abs_error, np.nan)
     kinds = np.full(a.shape, MISMATCH, dtype=np.int8)
     with np.errstate(invalid="ignore"):
         kinds[error <= floor] = NOISE_FLOOR
+        kinds[unresolved(block, context)] = NOISE_FLOOR
         kinds[error <= OK * np.maximum(np.abs(a), np.abs(n))] = AGREES
         kinds[(a == n)] = AGREES  # equal infinities too
-    if random:
+    if context.random if random is None else random:
         kinds[kinds == MISMATCH] = RANDOM
     kinds[block.kink] = KINK
     kinds[~block.checked] = UNCHECKED
     return kinds
+
+
+def unresolved(block: BlockResult, context: Context) -> np.ndarray:
+    """Every component when J moved for no component of the check (else none)."""
+    return np.full(block.analytic.shape, context.method != "complex" and context.flat)
 
 
 def second_step_kinds(
@@ -90,13 +100,12 @@ def second_step_kinds(
     return kinds
 
 
-def classify_block(block: BlockResult, bounds: ErrorBounds, settings: dict, random: bool) -> np.ndarray:
+def classify_block(block: BlockResult, context: Context, *, random: bool | None = None) -> np.ndarray:
     """Every component's kind, from both steps when the check ran a second one."""
-    epsilon, method = float(settings.get("epsilon", 1e-7)), settings.get("method", "centered")
-    floor = bounds.floor(block.name, block.analytic, epsilon)
-    kinds = first_step_kinds(block, floor, random)
-    second = settings.get("second_epsilon")
+    random = context.random if random is None else random
+    kinds = first_step_kinds(block, context, random=random)
+    second = context.second_epsilon
     if second is None or random:
         return kinds
-    floor2 = bounds.floor(block.name, block.analytic, float(second))
-    return second_step_kinds(kinds, block, (floor, floor2), (epsilon, float(second)), method)
+    floors = (context.floor(block.name), context.floor(block.name, float(second)))
+    return second_step_kinds(kinds, block, floors, (context.epsilon, float(second)), context.method)

@@ -74,11 +74,31 @@ class Context:
         self.dropout = s.get("dropout", "off")
         self.random = report.random_loss or self.dropout == "resample"
         self.loss = abs(report.loss) if math.isfinite(report.loss) else 0.0
+        # J's rounding: measured by the check's probe, or shown by J's own steps
+        measured = max(float(s.get("loss_rounding", 0.0)), self._resolution())
         self.bounds = ErrorBounds(loss=report.loss, dtype=self.dtype, method=self.method,
                                   loss_scale=float(s.get("loss_scale", 1.0)), params=self.params,
-                                  loss_rounding=float(s.get("loss_rounding", 0.0)),
-                                  backprop_rounding=s.get("backprop_rounding"))
+                                  loss_rounding=measured, backprop_rounding=s.get("backprop_rounding"))
         self.u = self.bounds.u
+
+    def _resolution(self) -> float:
+        """δJ shown by J itself: where J did not move at one step (n = 0) but did at the other,
+        it moves in steps coarser than the change h·|n_other| it failed to show (−log p with
+        p ≈ 1 moves in steps of u, whatever |J|). The largest such change, 0 when none."""
+        if self.second_epsilon is None:
+            return 0.0
+        h1, h2 = self.epsilon, float(self.second_epsilon)
+        shown = [0.0]
+        for b in self.report.blocks.values():
+            n1, n2 = b.numeric, b.numeric_second
+            moved1, moved2 = np.isfinite(n1) & (n1 != 0), np.isfinite(n2) & (n2 != 0)
+            shown += list(h1 * np.abs(n2[(n1 == 0) & moved2])) + list(h2 * np.abs(n1[(n2 == 0) & moved1]))
+        return float(max(shown))
+
+    @property
+    def flat(self) -> bool:
+        """Whether J moved for no checked component at any step (every numeric gradient is 0)."""
+        return all(not np.any(b.numeric[b.checked] != 0) for b in self.report.blocks.values())
 
     def layer_of(self, name: str) -> int | None:
         match = _LAYERED.match(name)

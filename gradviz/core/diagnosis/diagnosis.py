@@ -3,7 +3,7 @@ report's conclusion.
 
 1. components (components.py): each checked component gets a kind from its error bounds
    (bounds.py) and, where it fails at the check's ε, from a second step (``second_step_plan``);
-   then the check measures the rounding of J near θ on some of them (``probe_plan``);
+   first the check measures the rounding of J near θ (``probe_plan``, ``loss_rounding``);
 2. blocks: a block with a "mismatch" component has a bug, read as a pattern (patterns.py);
    a block whose difference exceeds 1e-5 without one is explained (explained.py); else None;
 3. layers (layers.py): bugs of a prefix of layers read as one error that propagates backwards;
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradviz.core.diagnosis.bounds import MAX_PROBES, extrapolated, probe_steps, second_epsilon
+from gradviz.core.diagnosis.bounds import MAX_PROBES, probe_step, second_epsilon
 from gradviz.core.diagnosis.components import classify_block, first_step_kinds
 from gradviz.core.diagnosis.conclusion import conclusion_reason
 from gradviz.core.diagnosis.context import DIAGNOSIS_KINDS, NOT_A_BUG, Context, Diagnosis, gradient_name
@@ -23,6 +23,9 @@ from gradviz.core.diagnosis.layers import read_layers
 from gradviz.core.diagnosis.patterns import BugPattern
 from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.report.check_report import KINK, MISMATCH, OK, CheckReport
+
+#: the probe trusts δ·|n(δ) − n(2δ)| as rounding only where the two agree this closely
+SETTLED = 1e-4
 
 __all__ = ["DIAGNOSIS_KINDS", "NOT_A_BUG", "Diagnosis", "diagnose_check", "diagnose_report",
            "loss_rounding", "probe_plan", "second_step_plan"]
@@ -44,49 +47,69 @@ def _failing(report: CheckReport, objective) -> dict[str, np.ndarray]:
     confirm = (MISMATCH,) if getattr(objective, "tracks_kinks", True) else (MISMATCH, KINK)
     found = {}
     for name, b in report.blocks.items():
-        kinds = first_step_kinds(b, context.floor(name), random=False)
+        kinds = first_step_kinds(b, context, random=False)
         flat = np.flatnonzero(np.isin(kinds, confirm) & np.isfinite(b.numeric) & np.isfinite(b.analytic))
         if flat.size:
             found[name] = flat
     return found
 
 
-def probe_plan(report: CheckReport, objective) -> tuple[list[float], dict[str, np.ndarray]] | None:
-    """(steps, flat indices per block) for measuring the rounding of J after the second step:
-    at most MAX_PROBES components that still disagree beyond every explanation, spread over the
-    blocks; None when there are none or the method has no rounding to measure (complex)."""
+def probe_plan(report: CheckReport, objective) -> tuple[float, dict[str, np.ndarray]] | None:
+    """(δ, flat indices per block) for measuring the rounding of J, when some component fails:
+    in each block the components where J moved most (|n| largest: they show its rounding) and
+    some that fail (where J moves least: they show how coarsely it moves), MAX_PROBES of each
+    in all; None when nothing fails or the method has no rounding to measure (complex)."""
     s = report.settings
-    if s.get("second_epsilon") is None or s.get("method") == "complex":
+    failing = _failing(report, objective)
+    if s.get("method") == "complex" or not failing:
         return None
-    context = Context(report, **_known(objective))
-    left = {}
-    for name, b in report.blocks.items():
-        kinds = classify_block(b, context.bounds, s, random=False)
-        flat = np.flatnonzero((kinds == MISMATCH) & np.isfinite(b.numeric_second))
-        if flat.size:
-            left[name] = flat
-    if not left:
-        return None
-    share = max(1, MAX_PROBES // len(left))
-    picked = {name: flat[np.linspace(0, flat.size - 1, min(share, flat.size)).astype(int)]
-              for name, flat in left.items()}
+    moved = {name: np.flatnonzero(np.isfinite(b.numeric) & (b.numeric != 0) & ~b.kink)
+             for name, b in report.blocks.items()}
+    moved = {name: flat for name, flat in moved.items() if flat.size}
+    picked: dict[str, np.ndarray] = {}
+    for group, largest in ((moved, True), (failing, False)):
+        share = max(1, MAX_PROBES // max(len(group), 1))
+        for name, flat in group.items():
+            if largest:
+                size = np.abs(report.blocks[name].numeric.ravel()[flat])
+                chosen = flat[np.argsort(-size, kind="stable")[:share]]
+            else:
+                chosen = flat[np.linspace(0, flat.size - 1, min(share, flat.size)).astype(int)]
+            picked[name] = np.union1d(picked.get(name, chosen[:0]), chosen)
     theta = np.concatenate([np.asarray(objective.params[n]).ravel()[f] for n, f in picked.items()])
-    steps = probe_steps(float(s["epsilon"]), theta, s["dtype"])
-    return (steps, picked) if steps else None
+    step = probe_step(float(s["epsilon"]), theta, s["dtype"])
+    return None if step is None else (step, picked)
 
 
-def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], probed: dict, step: float) -> float:
-    """δJ measured from the numeric gradients ``probed`` (arrays by block, NaN outside ``plan``)
-    at the probe's step δ: max δ·|n(δ) − g|, with g extrapolated from the first and second steps."""
-    s = report.settings
-    epsilons = (float(s["epsilon"]), float(s["second_epsilon"]))
-    worst = 0.0
+def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], steps: tuple[dict, dict],
+                  kinks: tuple[dict, dict] | None, step: float) -> float:
+    """δJ measured by the probe (``steps``: the numeric gradients at δ and 2δ by block, NaN
+    outside ``plan``; ``kinks``: their kink flags, or None for a model that cannot flag kinks).
+
+    Each probed component that moved J at both steps gives δ·|n(δ) − n(2δ)|: its rounding
+    (rounding varies with the path a component takes into J, so the largest counts). Without
+    kink flags, a value counts in full only where the two steps agree to SETTLED·|n| (a kink J
+    alone cannot show then moves n by at most that, raising floors by 10⁻⁵ of the largest
+    gradient at worst); the others, which J moving by only a few of its rounding quanta also
+    gives, count through their median (a kink is an outlier there). A component where J did not
+    move at step h (n(h) = 0) shows that J moves in steps coarser than the change 2h·|n(ε)| it
+    failed to show: h·|n(ε)|."""
+    measured, candidates = [0.0], []
     for name, flat in plan.items():
-        b = report.blocks[name]
-        g = extrapolated(b.numeric.flat[flat], b.numeric_second.flat[flat], epsilons, s["method"])
-        error = np.abs(probed[name].flat[flat] - g)
-        worst = max(worst, float(np.max(error[np.isfinite(error)], initial=0.0)) * step)
-    return worst
+        n1, n2 = (values[name].flat[flat] for values in steps)
+        first = np.abs(report.blocks[name].numeric.flat[flat])
+        crossed = np.zeros(flat.shape, dtype=bool) if kinks is None else \
+            kinks[0][name].flat[flat] | kinks[1][name].flat[flat]
+        error = np.abs(n1 - n2) * step
+        moved = (n1 != 0) & (n2 != 0) & ~crossed & np.isfinite(error)
+        settled = kinks is not None or error <= SETTLED * step * np.maximum(np.abs(n1), np.abs(n2))
+        candidates += list(error[moved])
+        measured += list(error[moved & settled])
+        still = np.where(n2 == 0, 2 * step, np.where(n1 == 0, step, 0.0)) * first
+        measured += list(still[~moved & ~crossed & np.isfinite(first)])
+    if candidates:
+        measured.append(float(np.median(candidates)))
+    return float(max(measured))
 
 
 def second_step_plan(report: CheckReport, objective) -> tuple[float, dict[str, np.ndarray]] | None:
@@ -120,7 +143,7 @@ def diagnose_report(
     """
     context = Context(report, spec, params, m)
     for b in report.blocks.values():
-        b.kinds = classify_block(b, context.bounds, report.settings, context.random)
+        b.kinds = classify_block(b, context)
     found = {name: _diagnose_block(context, name) for name in report.blocks}
     found.update(read_layers(context, found))
     for name, diagnosis in found.items():

@@ -51,7 +51,8 @@ def bce(a: np.ndarray, y: np.ndarray, logits: np.ndarray | None = None) -> tuple
         log_a, log_1ma = -_softplus(-logits), -_softplus(logits)
         one_minus_a = 1 / (1 + np.exp(logits))
     J = -(y * log_a + (1 - y) * log_1ma).sum() / m
-    da = (a - y) / (a * one_minus_a)
+    # −y/a + (1 − y)/(1 − a) = (a − y)/(a(1 − a)), without the cancellation of a − y at a ≈ y
+    da = (1 - y) / one_minus_a - y / a
     return J, da, None
 
 
