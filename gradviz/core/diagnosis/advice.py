@@ -9,6 +9,9 @@ from gradviz.core.report.check_report import CheckReport
 
 __all__ = ["check_warnings", "suggested_epsilon"]
 
+#: a loss below this (times loss_scale) is taken as saturated (softmax or sigmoid outputs at ±1)
+SATURATED = 1e-6
+
 
 def check_warnings(report: CheckReport, objective) -> list[str]:
     """Sentences for whatever in this check's set-up can make its numbers misleading."""
@@ -37,6 +40,10 @@ def check_warnings(report: CheckReport, objective) -> list[str]:
         if eps > 1e-2:
             out.append(f"epsilon {eps:.0e} is large: the truncation error of the difference "
                        "formula may dominate; try 1e-7 to 1e-4")
+        if abs(report.loss) < SATURATED * s.get("loss_scale", 1.0):
+            out.append(f"the loss is nearly 0 (J = {report.loss:.1e}): saturated outputs make J "
+                       "change in steps far coarser than its own rounding, which the check "
+                       "measures only in part; a check at a θ before the loss vanished is safer")
         if 0 < typical < 1e-10:
             out.append(f"the gradients are tiny (about {typical:.0e}): floating point loses "
                        "accuracy there; scale the loss toward 1 with loss_scale")

@@ -42,6 +42,8 @@ TRUNCATION_ORDER = {"centered": 2, "forward": 1, "richardson": 4, "complex": 2}
 GAIN = {"centered": 1.0, "forward": 2.0, "richardson": 3.0, "complex": 0.0}
 #: the step that balances truncation and rounding, as a power of the unit roundoff
 BEST_STEP_POWER = {"centered": 1 / 3, "richardson": 1 / 5, "forward": 1 / 2}
+#: a J that moved for no component is at its resolution only when |J| ≤ FLAT_LOSS·u/ε
+FLAT_LOSS = 100.0
 #: the second step is ε / SECOND_STEP_RATIO or ε · SECOND_STEP_RATIO
 SECOND_STEP_RATIO = 4.0
 #: the rounding probe steps δ = ε / PROBE_RATIO and 2δ ...

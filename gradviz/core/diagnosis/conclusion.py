@@ -21,13 +21,13 @@ def conclusion_reason(report: CheckReport, context: Context) -> str:
     explained = [n for n, b in report.blocks.items() if b.explained]
     if conclusion == "inconclusive":
         kind = dominant_kind(context, explained)
-        return (f"the difference {report.difference:.1e} is explained ({_what(kind, context)}), "
-                f"but it hides whether backprop is right; {_fix(kind, context)}")
+        return (f"the difference {report.difference:.1e} comes from {_what(kind, context)}, which "
+                f"hides whether backprop is right; {_fix(kind, context)}")
     text = "every component agrees with its numeric gradient within its error bound"
     if explained:
         kind = dominant_kind(context, explained)
         names = ", ".join(gradient_name(n) for n in explained)
-        text += f" or is explained ({names}: {_what(kind, context)})"
+        text += f", or differs only through {_what(kind, context)} ({names})"
     return text
 
 
@@ -37,18 +37,20 @@ def _bug(report: CheckReport, context: Context) -> str:
     verb = "disagrees" if len(failing) == 1 else "disagree"
     text = f"{names} {verb} with the numeric gradient beyond what rounding, truncation and kinks explain"
     if context.second_epsilon is not None:
-        text += f" (the error did not move between ε = {context.epsilon:.2g} and " \
-                f"{float(context.second_epsilon):.2g})"
+        text += f" (the second step, ε = {context.epsilon:.2g} then {float(context.second_epsilon):.2g}," \
+                " shows an error that does not move with ε)"
     return text
 
 
 def _what(kind: int | None, context: Context) -> str:
+    if kind == NOISE_FLOOR and context.flat:
+        return "J did not change for any component"
     return {
         KINK: "kinks crossed by the ±ε steps",
         NOISE_FLOOR: f"rounding in {context.dtype} at ε = {context.epsilon:.2g}",
-        TRUNCATION: "truncation: the error falls with ε",
+        TRUNCATION: "truncation (the error falls with ε)",
         RANDOM: "a random loss",
-    }.get(kind, "no component fails")
+    }.get(kind, "components that agree within their bounds")
 
 
 def _fix(kind: int | None, context: Context) -> str:

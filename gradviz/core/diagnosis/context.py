@@ -9,12 +9,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from gradviz.core.diagnosis.bounds import ErrorBounds
+from gradviz.core.diagnosis.bounds import FLAT_LOSS, ErrorBounds
 from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.report.check_report import CheckReport
 
 BUG_KINDS = ("scale", "sign", "missing_regularization", "wrong_regularization", "rows", "columns",
-             "propagated", "misplaced", "unexplained")
+             "propagated", "misplaced", "unused", "unexplained")
 NOT_A_BUG = ("kink", "noise", "truncation", "random")
 DIAGNOSIS_KINDS = BUG_KINDS + NOT_A_BUG
 _LAYERED = re.compile(r"^([Wb])(\d+)$")
@@ -84,21 +84,29 @@ class Context:
     def _resolution(self) -> float:
         """δJ shown by J itself: where J did not move at one step (n = 0) but did at the other,
         it moves in steps coarser than the change h·|n_other| it failed to show (−log p with
-        p ≈ 1 moves in steps of u, whatever |J|). The largest such change, 0 when none."""
+        p ≈ 1 moves in steps of u, whatever |J|). The largest such change, 0 when none; a
+        component that crossed a kink shows nothing (J is flat on the off side of a ReLU)."""
         if self.second_epsilon is None:
             return 0.0
         h1, h2 = self.epsilon, float(self.second_epsilon)
         shown = [0.0]
         for b in self.report.blocks.values():
-            n1, n2 = b.numeric, b.numeric_second
+            n1, n2 = np.where(b.kink, np.nan, b.numeric), np.where(b.kink, np.nan, b.numeric_second)
             moved1, moved2 = np.isfinite(n1) & (n1 != 0), np.isfinite(n2) & (n2 != 0)
             shown += list(h1 * np.abs(n2[(n1 == 0) & moved2])) + list(h2 * np.abs(n1[(n2 == 0) & moved1]))
         return float(max(shown))
 
     @property
     def flat(self) -> bool:
-        """Whether J moved for no checked component at any step (every numeric gradient is 0)."""
-        return all(not np.any(b.numeric[b.checked] != 0) for b in self.report.blocks.values())
+        """Whether J moved for no checked component (every numeric gradient is 0) while that
+        may be its resolution: the steps ±ε are absorbed by θ, or |J| ≤ FLAT_LOSS·u/ε (a
+        saturated loss such as −log p with p ≈ 1 moves by less than u then). A flat J farther
+        from 0 does not depend on θ at all: its true gradient is 0."""
+        if any(np.any(b.numeric[b.checked] != 0) for b in self.report.blocks.values()):
+            return False
+        absorbed = any(np.any(self.epsilon < self.u * np.abs(theta)) for theta in self.params.values())
+        scale = float(self.report.settings.get("loss_scale", 1.0))
+        return absorbed or self.loss <= FLAT_LOSS * self.u * scale / self.epsilon
 
     def layer_of(self, name: str) -> int | None:
         match = _LAYERED.match(name)

@@ -84,17 +84,16 @@ def probe_plan(report: CheckReport, objective) -> tuple[float, dict[str, np.ndar
 def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], steps: tuple[dict, dict],
                   kinks: tuple[dict, dict] | None, step: float) -> float:
     """δJ measured by the probe (``steps``: the numeric gradients at δ and 2δ by block, NaN
-    outside ``plan``; ``kinks``: their kink flags, or None for a model that cannot flag kinks).
-
-    Each probed component that moved J at both steps gives δ·|n(δ) − n(2δ)|: its rounding
-    (rounding varies with the path a component takes into J, so the largest counts). Without
-    kink flags, a value counts in full only where the two steps agree to SETTLED·|n| (a kink J
-    alone cannot show then moves n by at most that, raising floors by 10⁻⁵ of the largest
-    gradient at worst); the others, which J moving by only a few of its rounding quanta also
-    gives, count through their median (a kink is an outlier there). A component where J did not
-    move at step h (n(h) = 0) shows that J moves in steps coarser than the change 2h·|n(ε)| it
-    failed to show: h·|n(ε)|."""
-    measured, candidates = [0.0], []
+    outside ``plan``; ``kinks``: their kink flags, or None for a model that cannot flag kinks),
+    the largest over the probed components of
+    - δ·|n(δ) − n(2δ)| where J moved at both steps: their difference is rounding (which varies
+      with the path a component takes into J, so the largest counts). Without kink flags only
+      where the two steps agree to SETTLED·|n|: a kink J alone cannot show then moves n by at
+      most that, raising floors by at most 10⁻⁵ of the largest gradient;
+    - h·|n(ε)| where J did not move at step h (n(h) = 0): J moves in steps coarser than the
+      change 2h·|n(ε)| it failed to show, so one evaluation rounds by at least half of it. Only
+      with kink flags: J is also flat on the off side of a ReLU whose kink the step ε crossed."""
+    measured = [0.0]
     for name, flat in plan.items():
         n1, n2 = (values[name].flat[flat] for values in steps)
         first = np.abs(report.blocks[name].numeric.flat[flat])
@@ -102,13 +101,12 @@ def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], steps: tuple
             kinks[0][name].flat[flat] | kinks[1][name].flat[flat]
         error = np.abs(n1 - n2) * step
         moved = (n1 != 0) & (n2 != 0) & ~crossed & np.isfinite(error)
-        settled = kinks is not None or error <= SETTLED * step * np.maximum(np.abs(n1), np.abs(n2))
-        candidates += list(error[moved])
-        measured += list(error[moved & settled])
-        still = np.where(n2 == 0, 2 * step, np.where(n1 == 0, step, 0.0)) * first
-        measured += list(still[~moved & ~crossed & np.isfinite(first)])
-    if candidates:
-        measured.append(float(np.median(candidates)))
+        if kinks is None:
+            moved &= error <= SETTLED * step * np.maximum(np.abs(n1), np.abs(n2))
+        measured += list(error[moved])
+        if kinks is not None:
+            still = np.where(n2 == 0, 2 * step, np.where(n1 == 0, step, 0.0)) * first
+            measured += list(still[((n1 == 0) | (n2 == 0)) & ~crossed & np.isfinite(first)])
     return float(max(measured))
 
 

@@ -47,6 +47,8 @@ def rounding_fix(context: Context) -> str:
     best = suggested_epsilon(c.dtype, c.method) if c.method != "complex" else c.epsilon
     if c.dtype != "float64":
         return f"use float64 (ε ≈ {suggested_epsilon('float64', c.method):.0e})"
+    if c.flat:
+        return "check at a θ where the loss is not saturated (not ≈ 0)"
     if c.loss and not EXTREME[0] <= c.loss <= EXTREME[1]:
         return f"|J| = {c.loss:.1e} is near the end of float64's range: scale the loss toward 1 " \
                "with loss_scale"
@@ -76,6 +78,14 @@ def _rounding(context: Context, name: str) -> Diagnosis:
     first, second, _ = _largest(c, name, NOISE_FLOOR)
     floor = c.floor(name)
     noise = b.kinds == NOISE_FLOOR
+    if c.flat:
+        return Diagnosis(
+            name, "noise",
+            f"J did not change when any component of θ moved by ±ε (every numeric gradient is "
+            f"0), while {g} is up to {float(np.max(np.abs(b.analytic[noise]))):.1e}: the rounding "
+            f"floor of {c.dtype} with ε = {c.epsilon:.2g}, below which J = {c.loss:.2g} cannot "
+            "change; not a bug",
+        )
     if np.isfinite(second) and c.second_epsilon is not None:
         e2 = float(c.second_epsilon)
         return Diagnosis(

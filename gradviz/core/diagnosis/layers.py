@@ -19,7 +19,8 @@ def read_layers(context: Context, found: dict[str, Diagnosis | None]) -> dict[st
     """Re-read the bug diagnoses of a prefix of layers as one error that propagates backwards."""
     bugs = {name: d for name, d in found.items() if d is not None and d.is_bug}
     L = context.n_layers()
-    if not bugs or L is None or any(context.layer_of(n) is None for n in bugs):
+    if not bugs or L is None or any(context.layer_of(n) is None or d.kind == "unused"
+                                    for n, d in bugs.items()):
         return {}
     entry = max(context.layer_of(n) for n in bugs)
     present = {n: context.layer_of(n) for n in context.report.blocks}

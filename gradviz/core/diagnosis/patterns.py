@@ -1,6 +1,8 @@
 """What a block with a bug looks like, read from its arrays (analytic a, numeric n; kink-crossed
 components left out), in this order:
 
+- unused: J does not change with the block at all (n = 0 everywhere, far from J's resolution)
+  while a is not 0: backprop differentiates something the loss does not use;
 - regularization: a − n = κ·R with R the expected regularization gradient ((λ/m)·W for L2,
   (λ/2m)·sign(W) for L1): missing (κ = −1) or another share of what J implies; for models
   without a spec, a − n = κ·W or κ·sign(W) (an L2- or L1-like term);
@@ -62,7 +64,8 @@ class BugPattern:
         return _norm(residual) <= EXPLAINED * _norm(self.D) + self.noise
 
     def classify(self) -> Diagnosis:
-        for test in (self.regularization, self.summed, self.scale_fit, self.misplaced, self.confined):
+        for test in (self.unused, self.regularization, self.summed, self.scale_fit, self.misplaced,
+                     self.confined):
             found = test()
             if found is not None:
                 return found
@@ -71,6 +74,18 @@ class BugPattern:
                          f"{self.difference:.1e}) in no simple pattern: check its backprop formula")
 
     # -- the patterns, in order ---------------------------------------------------------------
+    def unused(self) -> Diagnosis | None:
+        if np.any(self.n != 0):
+            return None
+        return Diagnosis(
+            self.name, "unused",
+            f"J does not change with {self.name} at all (every numeric {self.g} is 0, and J = "
+            f"{self.context.loss:.2g} would show far smaller changes) while {self.g} is up to "
+            f"{np.abs(self.a).max() * self.scale:.1e}: backprop computes a gradient for something "
+            "the loss does not use (does forward read a copy of the parameters? a unit that is "
+            "always off or dropped?)",
+        )
+
     def regularization(self) -> Diagnosis | None:
         c, name = self.context, self.name
         expected = c.regularization(name)
