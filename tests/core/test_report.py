@@ -10,7 +10,7 @@ import pytest
 from helpers import make_data, make_spec
 
 from gradviz.core import BlockResult, CheckReport, Component, Network, gradient_check
-from gradviz.core.report.check_report import norm_ratio, relative_error, status_of
+from gradviz.core.report.check_report import KINK, MISMATCH, norm_ratio, relative_error, status_of
 
 NAN = np.nan
 
@@ -102,6 +102,13 @@ def test_worst_order():
     assert len(everything) == 8  # unchecked components are never listed
     rels = [c.rel_error for c in everything]
     assert rels == sorted(rels, reverse=True)
+
+
+def test_worst_among_some_kinds():
+    report = hand_report()
+    assert [(c.block, c.index, c.kind) for c in report.worst(5, kinds=(MISMATCH,))] == [
+        ("b1", (1, 0), "mismatch")]
+    assert report.worst(5, kinds=(KINK,))[0].index == (0, 1)
 
 
 def test_worst_breaks_ties_by_absolute_error():

@@ -328,6 +328,8 @@ def iter_gradient_check(
             engine=used_engine,
             random_loss=not getattr(objective, "deterministic", True),
         )
+        if kinks is not None:
+            report.settings["kinks_from_J"] = True
         yield from _more_steps(report, objective, chunkers, method, progress, kinks)
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")

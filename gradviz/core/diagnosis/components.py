@@ -17,6 +17,10 @@ Second step, with D₁ = a − n(ε) and D₂ = a − n(ε₂), r = ε₂/ε and
   truncation when ε₂ < ε, rounding when ε₂ > ε;
 - noise_floor: the error moved as rounding does (∝ 1/ε): at least twice larger at ε/4, or at
   least twice smaller at 4ε, where a bug would not move and truncation would move the other way;
+  or it changed sign, which neither a bug nor truncation does;
+- kink, for models whose kinks are read from J alone: the error moved at least twice, but not as
+  a power of ε. Richardson's fit assumes J smooth within ε, which such a model does not promise,
+  and an error that moves with ε is the method's;
 - mismatch: otherwise. The error did not move with ε: it is backprop's, a bug.
 A component whose second step crossed a kink (numeric_second NaN) keeps its first-step kind.
 """
@@ -70,9 +74,10 @@ def unresolved(block: BlockResult, context: Context) -> np.ndarray:
 
 def second_step_kinds(
     kinds: np.ndarray, block: BlockResult, floors: tuple[np.ndarray, np.ndarray],
-    epsilons: tuple[float, float], method: str,
+    epsilons: tuple[float, float], method: str, *, rough: bool = False,
 ) -> np.ndarray:
-    """Re-classify the "mismatch" components that have a second-step value."""
+    """Re-classify the "mismatch" components that have a second-step value; ``rough``: J may
+    have kinks the check cannot flag (they are read from J alone)."""
     todo = (kinds == MISMATCH) & np.isfinite(block.numeric_second) & np.isfinite(block.numeric)
     if not todo.any():
         return kinds
@@ -87,12 +92,18 @@ def second_step_kinds(
                   + HIGHER_ORDER * np.abs(d1 - d2))
     truncation = np.abs(left) <= left_bound
     vanished = (np.abs(d2) <= acceptable(a, n2, f2)) & (np.abs(d2) * MOVED <= np.abs(d1))
+    smaller, larger = np.abs(d2) * MOVED <= np.abs(d1), np.abs(d2) >= MOVED * np.abs(d1)
+    flipped = np.sign(d1) * np.sign(d2) < 0
     if r < 1:
         truncation |= vanished
-        rounding = np.abs(d2) >= MOVED * np.abs(d1)
+        rounding = larger | flipped
+        moved = smaller
     else:
-        rounding = vanished | (np.abs(d2) * MOVED <= np.abs(d1))
+        rounding = vanished | smaller | flipped
+        moved = larger
     new = np.full(a.shape, MISMATCH, dtype=np.int8)
+    if rough:
+        new[moved] = KINK
     new[rounding] = NOISE_FLOOR
     new[truncation] = TRUNCATION
     kinds = kinds.copy()
@@ -108,4 +119,5 @@ def classify_block(block: BlockResult, context: Context, *, random: bool | None 
     if second is None or random:
         return kinds
     floors = (context.floor(block.name), context.floor(block.name, float(second)))
-    return second_step_kinds(kinds, block, floors, (context.epsilon, float(second)), context.method)
+    return second_step_kinds(kinds, block, floors, (context.epsilon, float(second)), context.method,
+                             rough=bool(context.report.settings.get("kinks_from_J")))

@@ -48,7 +48,7 @@ def _what(kind: int | None, context: Context) -> str:
     return {
         KINK: "kinks crossed by the ±ε steps",
         NOISE_FLOOR: f"rounding in {context.dtype} at ε = {context.epsilon:.2g}",
-        TRUNCATION: "truncation (the error falls with ε)",
+        TRUNCATION: "truncation, which falls with ε",
         RANDOM: "a random loss",
     }.get(kind, "components that agree within their bounds")
 

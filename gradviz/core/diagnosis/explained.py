@@ -8,7 +8,7 @@ import numpy as np
 
 from gradviz.core.diagnosis.bounds import TRUNCATION_ORDER, suggested_epsilon
 from gradviz.core.diagnosis.context import Context, Diagnosis, gradient_name
-from gradviz.core.report.check_report import KINK, NOISE_FLOOR, RANDOM, TRUNCATION
+from gradviz.core.report.check_report import KINK, NOISE_FLOOR, RANDOM, TRUNCATION, norm_ratio
 
 #: a loss or gradients beyond these magnitudes are near the ends of float64: scale the loss
 EXTREME = (1e-150, 1e150)
@@ -127,13 +127,15 @@ def _truncation(context: Context, name: str) -> Diagnosis:
 
 def _kink(context: Context, name: str) -> Diagnosis:
     b, g = context.report.blocks[name], gradient_name(name)
+    kinked = b.kinds == KINK
+    smooth = b.checked & ~kinked
     where = "(ReLU, hinge or |w|)" if context.spec is not None else \
-        "(J's one-sided slopes disagree there: a max, |x| or ReLU)"
+        "(J's one-sided slopes, or its error's trend with ε, show it is not smooth there)"
     return Diagnosis(
         name, "kink",
-        f"{g} differs from the numeric gradient only at {int(b.kink.sum())} component(s) whose "
+        f"{g} differs from the numeric gradient only at {int(kinked.sum())} component(s) whose "
         f"±ε step crossed a kink {where}: difference {b.difference:.1e} with them and "
-        f"{b.difference_without_kinks:.1e} without, so not a bug",
+        f"{norm_ratio(b.numeric[smooth], b.analytic[smooth]):.1e} without, so not a bug",
     )
 
 

@@ -250,10 +250,12 @@ class CheckReport:
         """The conclusion in words: "correct: ...", "bug: ..." or "inconclusive: ..."."""
         return f"{self.conclusion}: {self.conclusion_reason or CONCLUSION_WORDS[self.conclusion]}"
 
-    def worst(self, n: int = 5) -> list[Component]:
-        """The n checked components with the largest relative error (ties: larger abs error)."""
+    def worst(self, n: int = 5, kinds: tuple[int, ...] | None = None) -> list[Component]:
+        """The n checked components with the largest relative error (ties: larger abs error),
+        among those of the given COMPONENT_KINDS indices when ``kinds`` is given."""
         names = list(self.blocks)
-        flats = [np.flatnonzero(b.checked) for b in self.blocks.values()]
+        flats = [np.flatnonzero(b.checked & (True if kinds is None else np.isin(b.kinds, kinds)))
+                 for b in self.blocks.values()]
         if not names or not sum(len(f) for f in flats):
             return []
         which = np.concatenate([np.full(len(f), i) for i, f in enumerate(flats)])

@@ -3,7 +3,7 @@ with the conclusion on the last line (what `gradviz check` prints)."""
 
 from __future__ import annotations
 
-from gradviz.core.report.check_report import CheckReport
+from gradviz.core.report.check_report import MISMATCH, CheckReport
 
 
 def block_status(report: CheckReport, name: str) -> str:
@@ -28,12 +28,13 @@ def format_report(report: CheckReport) -> str:
         )
     headline, *rest = report.summary()
     lines = ["\n".join(rows), "", *rest]
-    if not report.passed:
-        lines.append("worst components:")
+    if not report.passed or report.failing_blocks():
+        bug = report.conclusion == "bug"  # then the components that show it
+        lines.append("worst components:" if not bug else "worst mismatched components:")
         lines += [
             f"  {c.block}{list(c.index)}: dθ={c.analytic:.6g} dθ_approx={c.numeric:.6g} "
             f"rel={c.rel_error:.1e} ({c.kind.replace('_', ' ')})"
-            for c in report.worst(5)
+            for c in report.worst(5, kinds=(MISMATCH,) if bug else None)
         ]
     lines.append(headline)
     return "\n".join(lines)
