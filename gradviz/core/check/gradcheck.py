@@ -2,7 +2,8 @@
 
 ``iter_gradient_check`` is a generator that yields ``CheckProgress`` per chunk of components
 (for progress bars, progressive heatmaps and cancel) and returns the ``CheckReport``;
-``gradient_check`` runs it to the end.
+``gradient_check`` runs it to the end. It measures (the first step at ε; where components
+fail, the rounding probe and the second step), then diagnoses, then adds the warnings.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from functools import partial
 from numbers import Integral, Real
 
@@ -19,14 +19,15 @@ import numpy as np
 
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
-from gradviz.core.diagnosis.advice import check_warnings
-from gradviz.core.diagnosis.bounds import backprop_jitter, jitter_params
-from gradviz.core.diagnosis.diagnosis import (
-    diagnose_check,
-    loss_rounding,
-    probe_plan,
-    second_step_plan,
+from gradviz.core.check.steps import (
+    CheckProgress,
+    measure,
+    more_steps,
+    refuse_diverged,
+    refuse_infinite_loss,
 )
+from gradviz.core.diagnosis.advice import check_warnings
+from gradviz.core.diagnosis.diagnosis import diagnose_check
 from gradviz.core.diagnosis.kinks import KinkTest
 from gradviz.core.model.network import TERMS, Network
 from gradviz.core.report.check_report import BlockResult, CheckReport
@@ -34,18 +35,6 @@ from gradviz.core.report.check_report import BlockResult, CheckReport
 METHODS = ("centered", "forward", "complex", "richardson")
 ENGINES = ("auto", "fast", "reference")
 PROGRESS_INTERVAL = 0.03  # seconds between progress reports
-
-
-@dataclass
-class CheckProgress:
-    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``."""
-
-    done: int
-    total: int
-    block: str
-    flat: np.ndarray
-    numeric: np.ndarray
-    kink: np.ndarray
 
 
 def numeric_derivative(
@@ -162,87 +151,6 @@ def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, me
             first, last_yield = i + 1, now
 
 
-def refuse_diverged(params: dict) -> None:
-    """Raise ValueError when a parameter block holds NaN or Inf: training diverged."""
-    bad = [k for k, v in params.items()
-           if isinstance(v, np.ndarray) and v.dtype.kind in "fc" and not np.all(np.isfinite(v))]
-    if bad:
-        raise ValueError(f"training diverged: {', '.join(bad)} hold NaN or Inf, so there is no "
-                         "gradient to check; re-initialize the parameters (or lower the learning "
-                         "rate) and check again")
-
-
-def _refuse_infinite_loss(J0: float) -> None:
-    if not math.isfinite(J0):
-        raise ValueError(f"the loss is {J0} at θ (training diverged, or the loss is undefined "
-                         "there), so there is no gradient to check; re-initialize the parameters "
-                         "(or lower the learning rate) and check again")
-
-
-def _measure(chunker, objective, plan: dict[str, np.ndarray], epsilon: float, method: str,
-             progress: list[int], *, first: bool):
-    """Numeric gradients (NaN where not in ``plan``) and kink flags at step ``epsilon`` for the
-    components of ``plan``, as a generator of CheckProgress per chunk; ``progress`` is [done,
-    total], advanced in place. The first step's chunks carry their values (heatmaps paint
-    them); later steps only advance the count."""
-    shapes = {k: v.shape for k, v in objective.params.items()}
-    numeric = {k: np.full(shapes[k], np.nan) for k in plan}
-    kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
-    for name, flat in plan.items():
-        with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
-            for lo, hi, values, crossed in chunks:
-                chunk = flat[lo:hi]
-                # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
-                numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values) if first \
-                    else values
-                kink[name].flat[chunk] = crossed
-                progress[0] += len(chunk)
-                shown = chunk if first else chunk[:0]
-                yield CheckProgress(*progress, name, shown, numeric[name].flat[shown],
-                                    kink[name].flat[shown])
-    return numeric, kink
-
-
-def _more_steps(report: CheckReport, objective, chunkers: tuple, method: str, progress: list[int],
-                kinks: KinkTest | None):
-    """After the first step, where some component fails: measure the rounding of J near θ
-    (``settings["loss_rounding"]``) and how far backprop's output moves when every θ_i moves to
-    a neighbouring float (``settings["backprop_rounding"]``, by block); then evaluate the
-    components that still fail at the second step (``numeric_second``,
-    ``settings["second_epsilon"]``), where kinks read from J are decided."""
-    chunker, plain = chunkers
-    probe = probe_plan(report, objective)
-    if probe is not None:
-        step, plan = probe
-        progress[1] += 2 * sum(len(f) for f in plan.values())
-        at_step, kink1 = yield from _measure(plain, objective, plan, step, method, progress,
-                                             first=False)
-        at_twice, kink2 = yield from _measure(plain, objective, plan, 2 * step, method, progress,
-                                              first=False)
-        flags = (kink1, kink2) if getattr(objective, "tracks_kinks", True) else None
-        report.settings["loss_rounding"] = loss_rounding(report, plan, (at_step, at_twice), flags,
-                                                         step)
-        moved = objective.analytic_at(jitter_params(objective.params, report.settings["seed"]))
-        report.settings["backprop_rounding"] = backprop_jitter(
-            {k: objective.analytic[k] for k in report.blocks}, moved, report.settings["dtype"])
-        if kinks is not None:
-            kinks.use_loss_rounding(report.settings["loss_rounding"])
-    second = second_step_plan(report, objective)
-    if second is None:
-        return
-    step, plan = second
-    progress[1] += sum(len(f) for f in plan.values())
-    numeric, kink = yield from _measure(chunker, objective, plan, step, method, progress, first=False)
-    for name, flat in plan.items():
-        b = report.blocks[name]
-        if kinks is None:  # a step that crossed a kink tells nothing about the error's trend
-            b.numeric_second = np.where(kink[name], np.nan, numeric[name])
-        else:  # the two steps' slopes decide whether J has a kink there
-            b.numeric_second = numeric[name]
-            b.kink.flat[flat] = kink[name].flat[flat]
-    report.settings["second_epsilon"] = step
-
-
 def iter_gradient_check(
     model,
     X,
@@ -303,7 +211,7 @@ def iter_gradient_check(
     with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
-        _refuse_infinite_loss(objective.J0)
+        refuse_infinite_loss(objective.J0)
         shapes = {k: v.shape for k, v in objective.params.items()}
         plan = select_components(shapes, blocks, sample, seed)
         progress = [0, sum(len(f) for f in plan.values())]
@@ -315,7 +223,7 @@ def iter_gradient_check(
             chunkers = (partial(_reference_chunks, kinks=kinks), _reference_chunks)
         else:
             chunkers = (partial(fast_numeric, workers=threads),) * 2
-        numeric, kink = yield from _measure(chunkers[0], objective, plan, epsilon, method, progress,
+        numeric, kink = yield from measure(chunkers[0], objective, plan, epsilon, method, progress,
                                             first=True)
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
@@ -330,7 +238,7 @@ def iter_gradient_check(
         )
         if kinks is not None:
             report.settings["kinks_from_J"] = True
-        yield from _more_steps(report, objective, chunkers, method, progress, kinks)
+        yield from more_steps(report, objective, chunkers, method, progress, kinks)
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")
         report.warnings.extend(check_warnings(report, objective))
@@ -381,6 +289,12 @@ def gradient_check(
     the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
     threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
     The model's parameters are unchanged afterwards, bit for bit, even on error.
+
+    Where components disagree beyond their rounding floor, the check measures the rounding of J
+    and of backprop near θ and evaluates those components again at a second step (ε/4 or 4ε),
+    so that ``report.conclusion`` ("correct", "bug", "inconclusive") rests on error bounds
+    (see gradviz.core.diagnosis). A diverged network (NaN or Inf in θ, or an infinite loss) is
+    refused with a ValueError.
     """
     run = iter_gradient_check(
         model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,

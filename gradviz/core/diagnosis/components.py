@@ -4,8 +4,8 @@ First step, at the check's ε, in this order:
 - kink: its ±ε steps crossed a kink (flagged while measuring);
 - agrees: |a − n| ≤ 1e-5·max(|a|, |n|) (the lectures' "ok", per component);
 - noise_floor: |a − n| within the rounding floor (bounds.py); zero true gradients land here.
-  So does every component when J moved for none of them (n = 0 everywhere): J is flat at
-  working precision (saturated), or does not depend on θ at all, and the check cannot tell;
+  So does every component when J moved for none of them (n = 0 everywhere) and that is its
+  resolution (``Context.flat``: steps absorbed by θ, or a saturated |J| ≤ 100u/ε);
 - random: the loss is random (two values at the same θ), so no disagreement means anything;
 - mismatch, for now: evaluated again at a second step ε₂ = ε/4 or 4ε.
 

@@ -80,6 +80,7 @@ class Context:
                                   loss_scale=float(s.get("loss_scale", 1.0)), params=self.params,
                                   loss_rounding=measured, backprop_rounding=s.get("backprop_rounding"))
         self.u = self.bounds.u
+        self.flat = self._flat()
 
     def _resolution(self) -> float:
         """δJ shown by J itself: where J did not move at one step (n = 0) but did at the other,
@@ -96,8 +97,7 @@ class Context:
             shown += list(h1 * np.abs(n2[(n1 == 0) & moved2])) + list(h2 * np.abs(n1[(n2 == 0) & moved1]))
         return float(max(shown))
 
-    @property
-    def flat(self) -> bool:
+    def _flat(self) -> bool:
         """Whether J moved for no checked component (every numeric gradient is 0) while that
         may be its resolution: the steps ±ε are absorbed by θ, or |J| ≤ FLAT_LOSS·u/ε (a
         saturated loss such as −log p with p ≈ 1 moves by less than u then). A flat J farther
