@@ -55,7 +55,6 @@ def format_report(report: CheckReport) -> str:
     headline, *rest = report.summary()
     lines = ["\n".join(rows), "", *rest]
     if not report.passed or report.failing_blocks():
-        heading = "worst mismatched components:" if report.conclusion == "bug" else "worst components:"
-        lines += [heading, *(f"  {line}" for line in worst_lines(report))]
+        lines += ["worst components:", *(f"  {line}" for line in worst_lines(report))]
     lines.append(headline)
     return "\n".join(lines)
