@@ -12,6 +12,7 @@ from gradviz.core.data.session import CheckSettings, DataSettings, Session
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.resource_paths import presets_dir
 from gradviz.ui import MainWindow
+from gradviz.ui.check import check_worker
 from gradviz.ui.check.check_panel import STALE_TEXT
 from gradviz.ui.common.stale import stale_note
 from gradviz.ui.stale_results import NOTES
@@ -253,3 +254,12 @@ def test_show_report_puts_a_report_from_elsewhere_on_screen(qtbot, user, window)
     assert window.stale_note() is None
     assert "W1" in user.verdict()
     assert np.nanmin(window.heatmap.image("W1")) > -0.5
+
+
+def test_quick_check_samples_a_big_failing_block(qtbot, user, window, monkeypatch):
+    monkeypatch.setattr(check_worker, "LOCATE_SAMPLE", 10)  # W2 has 48 components
+    user.choose("bugCombo", "dW_x2")
+    user.type_into("bugLayerSpin", "2")
+    with qtbot.waitSignal(window.quick_check_finished, timeout=10_000):
+        window.run_quick_check()
+    assert window.report.blocks["W2"].n_checked == 10

@@ -24,6 +24,9 @@ from gradviz.ui.check.verdict import Verdict
 
 UPDATE_MS = 50
 THREADS = 1
+#: components of each failing block the quick check shows in the heatmap (a sample beyond this):
+#: checking every component of a big failing block costs as much as the full check
+LOCATE_SAMPLE = 4096
 
 
 def _check(net, X, y, kwargs: dict[str, Any]):
@@ -43,11 +46,11 @@ def _check(net, X, y, kwargs: dict[str, Any]):
 
 def _quick(net, X, y, kwargs: dict[str, Any]):
     """The app's quick check, as a generator with nothing to yield (so the same worker runs it):
-    quick_check's random directions, then, for failing blocks only, the per-component check of
-    those blocks by the fast engine instead of quick_check's bisection (a bisection step costs a
-    pass over the whole block: hundreds of them took seconds on large-784, more than the fast
-    engine's full check). Returns (QuickCheckReport, CheckReport of every block with only the
-    failing ones checked, or None)."""
+    quick_check's random directions, then, for failing blocks only, up to LOCATE_SAMPLE of their
+    components checked by the fast engine instead of quick_check's bisection (a bisection step
+    costs a pass over the whole block: hundreds of them took seconds on large-784, more than the
+    full check). Returns (QuickCheckReport, CheckReport of every block with only the failing
+    ones checked, or None)."""
     yield from ()
     quick = {k: kwargs[k] for k in ("dropout", "terms", "seed") if k in kwargs}
     try:
@@ -59,9 +62,10 @@ def _quick(net, X, y, kwargs: dict[str, Any]):
 
 
 def _locate(net, X, y, blocks: list[str], kwargs: dict[str, Any]) -> CheckReport | None:
-    """Every component of ``blocks`` checked by the fast engine (None if it cannot serve this
-    check); the other blocks come unchecked (NaN), so the heatmap keeps its layout."""
-    options = {**kwargs, "sample": None}
+    """Up to LOCATE_SAMPLE components of each of ``blocks`` checked by the fast engine (None if it
+    cannot serve this check); the other blocks come unchecked (NaN), so the heatmap keeps its
+    layout."""
+    options = {**kwargs, "sample": LOCATE_SAMPLE}
     try:
         found = gradient_check(net, X, y, blocks=blocks, engine="fast", threads=THREADS, **options)
     except ValueError:
