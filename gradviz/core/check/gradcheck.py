@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Executor
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -31,7 +32,8 @@ PROGRESS_INTERVAL = 0.03  # seconds between progress reports
 
 @dataclass
 class CheckProgress:
-    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``."""
+    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``;
+    ``done`` of ``total`` components are checked after ``elapsed`` seconds."""
 
     done: int
     total: int
@@ -39,6 +41,12 @@ class CheckProgress:
     flat: np.ndarray
     numeric: np.ndarray
     kink: np.ndarray
+    elapsed: float = 0.0  # seconds since the check started
+
+    @property
+    def rate(self) -> float:
+        """Components checked per second so far."""
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
 
 
 def numeric_derivative(
@@ -146,6 +154,14 @@ def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, me
             first, last_yield = i + 1, now
 
 
+def _block_chunks(chunker, objective, plan: dict[str, np.ndarray], epsilon: float, method: str):
+    """``chunker``'s results block after block, as (block, start, stop, numeric, kink)."""
+    for name, flat in plan.items():
+        with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
+            for lo, hi, values, crossed in chunks:
+                yield name, lo, hi, values, crossed
+
+
 def iter_gradient_check(
     model,
     X,
@@ -161,8 +177,13 @@ def iter_gradient_check(
     seed: int = 0,
     engine: str = "auto",
     threads: int | None = None,
+    workers: int | str | None = None,
+    executor: Executor | None = None,
 ) -> Generator[CheckProgress, None, CheckReport]:
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
+    from gradviz.core.check.parallel import parallel_chunks, resolve_workers  # it imports this module
+
+    workers = resolve_workers(workers, executor)
     _validate_epsilon(epsilon)
     epsilon = float(epsilon)
     if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
@@ -212,16 +233,21 @@ def iter_gradient_check(
         total, done = sum(len(f) for f in plan.values()), 0
         fast = partial(fast_numeric, workers=threads)
         chunker = _reference_chunks if used_engine == "reference" else fast
-        for name, flat in plan.items():
-            with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
-                for lo, hi, values, crossed in chunks:
-                    chunk = flat[lo:hi]
-                    # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
-                    numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
-                    kink[name].flat[chunk] = crossed
-                    done += len(chunk)
-                    yield CheckProgress(done, total, name, chunk,
-                                        numeric[name].flat[chunk], kink[name].flat[chunk])
+        notes: list[str] = []
+        if used_engine == "reference" and (workers > 1 or executor is not None):
+            source = parallel_chunks(objective, plan, epsilon, method, workers=workers,
+                                     executor=executor, warnings=notes)
+        else:
+            source = _block_chunks(chunker, objective, plan, epsilon, method)
+        with closing(source) as chunks:
+            for name, lo, hi, values, crossed in chunks:
+                chunk = plan[name][lo:hi]
+                # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
+                numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
+                kink[name].flat[chunk] = crossed
+                done += len(chunk)
+                yield CheckProgress(done, total, name, chunk, numeric[name].flat[chunk],
+                                    kink[name].flat[chunk], time.perf_counter() - start)
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
             settings={
@@ -234,6 +260,7 @@ def iter_gradient_check(
         )
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")
+        report.warnings.extend(notes)
         report.warnings.extend(check_warnings(report, objective))
         diagnose_check(report, objective)
         report.elapsed = time.perf_counter() - start
@@ -269,6 +296,8 @@ def gradient_check(
     seed: int = 0,
     engine: str = "auto",
     threads: int | None = None,
+    workers: int | str | None = None,
+    executor: Executor | None = None,
 ) -> CheckReport:
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
@@ -281,12 +310,15 @@ def gradient_check(
     engine: auto (the fast engine whenever it can serve the check, else the reference loop with
     the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
     threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
+    workers: processes for the reference loop (a whole number, or "auto" for every core; default
+    one process); executor: any concurrent.futures.Executor to run it instead (a process or thread
+    pool, dask's ``Client.get_executor()``). Either way the numbers are bit-identical to one process.
     The model's parameters are unchanged afterwards, bit for bit, even on error.
     """
     run = iter_gradient_check(
         model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,
         blocks=blocks, sample=sample, loss_scale=loss_scale, seed=seed, engine=engine,
-        threads=threads,
+        threads=threads, workers=workers, executor=executor,
     )
     while True:
         try:

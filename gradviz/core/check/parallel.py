@@ -1,0 +1,276 @@
+"""The reference loop spread over worker processes, or over any ``concurrent.futures.Executor``.
+
+The components to check are cut into chunks (one block each). A worker builds its copy of J(θ)
+once, from a pickle of the checking process's objective or, for a model loaded from a ``.py``
+file, by importing the file again and copying the parameters in, and then runs the same loop as
+one process (``reference_numeric``): the same perturbations in the same order of operations, so
+the numbers are bit-identical. Chunks last about CHUNK_SECONDS, so the heatmap fills as they
+finish and a cancelled check stops quickly even where a running chunk cannot be interrupted
+(a dask cluster); local processes and threads also stop between two loss evaluations.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import pickle
+import threading
+import time
+import uuid
+from collections.abc import Generator
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from numbers import Integral
+from pathlib import Path
+
+import numpy as np
+
+from gradviz.core.check.gradcheck import _reference_chunks, reference_numeric
+from gradviz.core.check.objective import ModelObjective
+
+#: a chunk's target duration (seconds), from one timed loss evaluation
+CHUNK_SECONDS = 0.2
+#: at least this many chunks per worker, so that workers finish together
+CHUNKS_PER_WORKER = 4
+#: loss evaluations per component, by method
+EVALUATIONS = {"centered": 2, "forward": 1, "complex": 1, "richardson": 4}
+HOW_TO_SEND = ("define the model's class at the top level of an importable module (no lambdas, "
+               "closures or open files in it) or load it from a .py model file")
+
+Chunk = tuple[str, int, int, np.ndarray, np.ndarray]  # block, start, stop, numeric, kink
+
+
+class ModelNotSent(RuntimeError):
+    """A worker could not rebuild the model (raised in the worker, handled by the caller)."""
+
+
+def available_cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def resolve_workers(workers: int | str | None, executor: Executor | None) -> int:
+    """How many local processes to start: 1 means none (one process, or the given executor)."""
+    if executor is not None:
+        if not isinstance(executor, Executor):
+            raise ValueError("executor must be a concurrent.futures.Executor (ProcessPoolExecutor, "
+                             f"ThreadPoolExecutor, dask's Client.get_executor()); got {executor!r}")
+        if workers is not None:
+            raise ValueError("give workers or executor, not both")
+        return 1
+    if workers is None:
+        return 1
+    if workers == "auto":
+        return available_cores()
+    if isinstance(workers, bool) or not isinstance(workers, Integral) or workers < 1:
+        raise ValueError(f"workers must be a whole number >= 1, 'auto' or None; got {workers!r}")
+    return int(workers)
+
+
+@dataclass(frozen=True)
+class ModelRecipe:
+    """How a worker builds its objective: ``kind`` "pickle" (payload: the pickled objective) or
+    "file" (payload: the pickled (path, params, X, y, loss_scale)); ``token`` names the check."""
+
+    token: str
+    kind: str
+    payload: bytes
+
+
+def recipe_for(objective) -> ModelRecipe:
+    """The recipe of ``objective``; raises whatever pickling raises when it cannot be sent."""
+    token = uuid.uuid4().hex
+    path = _model_file(objective.model) if isinstance(objective, ModelObjective) else None
+    if path is not None:
+        params = {k: np.asarray(v) for k, v in objective.params.items()}
+        data = (str(path), params, objective.X, objective.y, objective.loss_scale)
+        return ModelRecipe(token, "file", pickle.dumps(data))
+    return ModelRecipe(token, "pickle", pickle.dumps(objective))
+
+
+def _model_file(model) -> Path | None:
+    try:
+        from gradviz.core.check.modelfile import source_of
+    except ImportError:
+        return None
+    return source_of(model)
+
+
+def _build(recipe: ModelRecipe):
+    """The objective a recipe describes, built in the worker."""
+    try:
+        if recipe.kind == "pickle":
+            return pickle.loads(recipe.payload)
+        from gradviz.core.check.modelfile import load_model_file
+
+        path, params, X, y, loss_scale = pickle.loads(recipe.payload)
+        model = load_model_file(path).model
+        for name, value in params.items():
+            target = model.params.get(name)
+            if not (isinstance(target, np.ndarray) and target.shape == value.shape
+                    and target.dtype == value.dtype):
+                raise ValueError(f"{path} builds a model whose {name!r} differs from the checked one's")
+            np.copyto(target, value)
+        return ModelObjective(model, X, y, loss_scale=loss_scale)
+    except Exception as exc:
+        raise ModelNotSent(f"{type(exc).__name__}: {exc}") from exc
+
+
+_local = threading.local()  # this thread's objective: (token, objective)
+
+
+def _objective_for(recipe: ModelRecipe):
+    """This thread's copy of the recipe's objective, built on first use."""
+    cached = getattr(_local, "objective", None)
+    if cached is None or cached[0] != recipe.token:
+        _local.objective = (recipe.token, _build(recipe))
+    return _local.objective[1]
+
+
+def evaluate_chunk(recipe: ModelRecipe, name: str, flat: np.ndarray, epsilon: float, method: str,
+                   cancel=None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The reference loop over components ``flat`` (n,) of block ``name``: (numeric (n,), kink (n,)),
+    or None when ``cancel`` (an Event) was set before the chunk ended."""
+    objective = _objective_for(recipe)
+    values, crossed = np.full(len(flat), np.nan), np.zeros(len(flat), dtype=bool)
+    if cancel is not None and cancel.is_set():
+        return None
+    try:
+        for i, value, kink in reference_numeric(objective, name, flat, epsilon, method):
+            values[i], crossed[i] = value, kink
+            if cancel is not None and cancel.is_set():
+                return None
+    except Exception as exc:
+        if _round_trips(exc):
+            raise
+        raise RuntimeError(f"{type(exc).__name__}: {exc}") from exc
+    return values, crossed
+
+
+def _round_trips(exc: BaseException) -> bool:
+    """Whether the exception survives pickling (so the caller sees its type and message)."""
+    try:
+        pickle.loads(pickle.dumps(exc))
+    except Exception:
+        return False
+    return True
+
+
+_worker_state: dict = {}  # in a process of parallel_chunks' own pool: recipe, cancel event
+
+
+def _start_worker(recipe: ModelRecipe, cancel, blas_threads: int) -> None:
+    """Initializer of the own pool's processes: keep the recipe, limit BLAS threads."""
+    _worker_state.update(recipe=recipe, cancel=cancel)
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(blas_threads)
+
+
+def _pool_chunk(name: str, flat: np.ndarray, epsilon: float, method: str):
+    state = _worker_state
+    return evaluate_chunk(state["recipe"], name, flat, epsilon, method, state["cancel"])
+
+
+def parallel_chunks(
+    objective,
+    plan: dict[str, np.ndarray],
+    epsilon: float,
+    method: str,
+    *,
+    workers: int,
+    executor: Executor | None,
+    warnings: list[str],
+) -> Generator[Chunk, None, None]:
+    """The reference loop's results as (block, start, stop, numeric, kink) over ``plan``'s flat
+    indices, chunk by chunk as the ``workers`` local processes (or the ``executor``) finish them.
+
+    Falls back to this process, with a sentence in ``warnings``, when the model cannot be sent.
+    Closing the generator cancels the chunks not yet done and, for local processes and threads,
+    stops the running ones after their current loss evaluation.
+    """
+    if not any(len(flat) for flat in plan.values()):
+        return
+    if getattr(objective, "dropout", "off") == "resample":
+        warnings.append("checked in one process: dropout 'resample' draws a fresh mask for each "
+                        "evaluation in turn, which workers cannot share")
+        yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
+        return
+    try:
+        recipe = recipe_for(objective)
+    except Exception as exc:
+        warnings.append(f"checked in one process: the model cannot be sent to workers "
+                        f"({type(exc).__name__}: {exc}); {HOW_TO_SEND}")
+        yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
+        return
+    parallelism = workers if executor is None else getattr(executor, "_max_workers", available_cores())
+    size = _chunk_size(objective, plan, method, parallelism)
+    chunks = [(name, lo, min(lo + size, len(flat))) for name, flat in plan.items()
+              for lo in range(0, len(flat), size)]
+    own = executor is None
+    if own:
+        context = multiprocessing.get_context("spawn")  # no fork: safe beside Qt and threads
+        cancel = context.Event()
+        blas = max(1, available_cores() // workers)
+        executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                       initargs=(recipe, cancel, blas))
+    else:
+        cancel = threading.Event() if isinstance(executor, ThreadPoolExecutor) else None
+    futures, left = {}, []
+    try:
+        for name, lo, hi in chunks:
+            flat = plan[name][lo:hi]
+            future = (executor.submit(_pool_chunk, name, flat, epsilon, method) if own else
+                      executor.submit(evaluate_chunk, recipe, name, flat, epsilon, method, cancel))
+            futures[future] = (name, lo, hi)
+        for future in as_completed(futures):
+            name, lo, hi = futures.pop(future)
+            try:
+                values, crossed = future.result()
+            except ModelNotSent as exc:
+                warnings.append(f"checked in one process: the workers could not rebuild the model "
+                                f"({exc}); {HOW_TO_SEND}")
+                left = [(name, lo, hi), *futures.values()]
+                break
+            except BrokenExecutor as exc:
+                raise RuntimeError(
+                    f"a worker process stopped abruptly ({type(exc).__name__}: out of memory, a crash "
+                    "in native code, or a script that checks outside `if __name__ == '__main__':`); "
+                    "run the check with workers=1 to see the error in this process") from exc
+            yield name, lo, hi, values, crossed
+    finally:
+        if cancel is not None:
+            cancel.set()
+        for future in futures:
+            future.cancel()
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+    yield from _serial(objective, plan, epsilon, method, left)
+
+
+def _all_chunks(plan: dict[str, np.ndarray]) -> list[tuple[str, int, int]]:
+    return [(name, 0, len(flat)) for name, flat in plan.items()]
+
+
+def _serial(objective, plan, epsilon, method, chunks) -> Generator[Chunk, None, None]:
+    """The reference loop in this process over ``chunks`` (block, start, stop)."""
+    for name, lo, hi in chunks:
+        for start, stop, values, crossed in _reference_chunks(objective, name, plan[name][lo:hi],
+                                                              epsilon, method):
+            yield name, lo + start, lo + stop, values, crossed
+
+
+def _chunk_size(objective, plan: dict[str, np.ndarray], method: str, parallelism: int) -> int:
+    """Components per chunk: about CHUNK_SECONDS of work, at least CHUNKS_PER_WORKER chunks each."""
+    name = next(name for name, flat in plan.items() if len(flat))
+    start = time.perf_counter()
+    objective.value(name, int(plan[name][0]), 0.0)
+    per_component = EVALUATIONS[method] * (time.perf_counter() - start)
+    total = sum(len(flat) for flat in plan.values())
+    by_time = max(1, int(CHUNK_SECONDS / max(per_component, 1e-9)))
+    return min(by_time, max(1, math.ceil(total / (CHUNKS_PER_WORKER * max(1, parallelism)))))
