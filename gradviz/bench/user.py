@@ -1,0 +1,156 @@
+"""Benchmark the reference loop on a user's own model: one process against workers and executors.
+
+``gradviz bench --user`` checks a CS231n-style numpy two-layer net (64 → 48 → 10, 3,610
+components, N = 1,200 examples, about 1 ms per loss) in full, side by side in one run: in this
+process, with ``workers=2``, with a ProcessPoolExecutor started beforehand and, with dask
+installed, on a LocalCluster (2 processes, 1 thread each) started beforehand. Rounds alternate the
+routes, so a busy machine slows all of them alike; the medians are reported with the speed-up over
+one process and whether the numbers are bit-identical. Every route runs with one BLAS thread per
+process (threadpoolctl), so the speed-up compares cores, not BLAS threading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from gradviz.core import gradient_check
+
+D, H, C, N = 64, 48, 10, 1200
+WORKERS = 2
+TARGET = 1.6  # speed-up with 2 workers on a 2-core machine
+
+
+class TwoLayerNet:
+    """A user's model as CS231n writes it: affine - relu - affine - softmax, L2 0.5·reg·Σ‖W‖².
+    X (N, D), W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); loss(X, y) -> (loss, grads)."""
+
+    def __init__(self, seed: int = 0, reg: float = 0.01) -> None:
+        rng = np.random.default_rng(seed)
+        self.params = {"W1": rng.standard_normal((D, H)) / np.sqrt(D), "b1": np.zeros(H),
+                       "W2": rng.standard_normal((H, C)) / np.sqrt(H), "b2": np.zeros(C)}
+        self.reg = reg
+
+    def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
+        z = X @ W1 + b1
+        h = np.maximum(0, z)
+        scores = h @ W2 + b2
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        n = X.shape[0]
+        loss = -np.log(probs[np.arange(n), y]).mean() + 0.5 * self.reg * (np.sum(W1**2) + np.sum(W2**2))
+        dscores = probs.copy()
+        dscores[np.arange(n), y] -= 1
+        dscores /= n
+        dz = dscores @ W2.T * (z > 0)
+        return float(loss), {"W1": X.T @ dz + self.reg * W1, "b1": dz.sum(axis=0),
+                             "W2": h.T @ dscores + self.reg * W2, "b2": dscores.sum(axis=0)}
+
+
+def data(seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((N, D)), rng.integers(0, C, N)
+
+
+def _same(a, b) -> bool:
+    return all(np.array_equal(a.blocks[k].numeric, b.blocks[k].numeric) for k in a.blocks)
+
+
+def run(rounds: int, use_dask: bool) -> dict[str, Any]:
+    """Seconds per route per round, medians, speed-ups and bit-identity against one process."""
+    model, (X, y) = TwoLayerNet(), data()
+    components = sum(v.size for v in model.params.values())
+    load_before = os.getloadavg()[0]
+    with ExitStack() as stack:
+        stack.enter_context(threadpool_limits(1))
+        start = time.perf_counter()
+        for _ in range(20):
+            model.loss(X, y)
+        loss_ms = (time.perf_counter() - start) / 20 * 1e3
+        pool = stack.enter_context(ProcessPoolExecutor(
+            WORKERS, mp_context=multiprocessing.get_context("spawn"),
+            initializer=threadpool_limits, initargs=(1,)))
+        list(pool.map(abs, range(WORKERS)))  # started beforehand, as a user's pool would be
+        routes = {"one process": {}, f"workers={WORKERS}": {"workers": WORKERS},
+                  "ProcessPoolExecutor (started)": {"executor": pool}}
+        dask_note = _dask_route(stack, routes) if use_dask else "not asked for (--no-dask)"
+        seconds = {name: [] for name in routes}
+        reports = {}
+        for _ in range(rounds):
+            for name, options in routes.items():
+                start = time.perf_counter()
+                reports[name] = gradient_check(model, X, y, **options)
+                seconds[name].append(time.perf_counter() - start)
+    serial = statistics.median(seconds["one process"])
+    rows = [{"route": name, "seconds": times, "median_seconds": statistics.median(times),
+             "components_per_second": components / statistics.median(times),
+             "speed_up": serial / statistics.median(times),
+             "same_numbers": _same(reports[name], reports["one process"])}
+            for name, times in seconds.items()]
+    speed_up = next(r["speed_up"] for r in rows if r["route"] == f"workers={WORKERS}")
+    return {
+        "model": {"sizes": [D, H, C], "examples": N, "components": components, "loss_ms": loss_ms},
+        "machine": {"cores": len(os.sched_getaffinity(0)), "load_average_1min": [load_before,
+                                                                                 os.getloadavg()[0]]},
+        "rounds": rounds, "routes": rows, "dask": dask_note,
+        "target": {"speed_up": speed_up, "wanted": TARGET, "met": speed_up >= TARGET},
+    }
+
+
+def _dask_route(stack: ExitStack, routes: dict) -> str:
+    """Adds a started dask LocalCluster to ``routes``; says why not when dask is missing."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        return "skipped: dask is not installed (pip install 'gradviz[dask]')"
+    cluster = stack.enter_context(LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
+                                               dashboard_address=None))
+    client = stack.enter_context(Client(cluster))
+    routes["dask LocalCluster (started)"] = {"executor": client.get_executor()}
+    return "LocalCluster(n_workers=2, threads_per_worker=1, processes=True)"
+
+
+def table(result: dict[str, Any]) -> str:
+    m, machine = result["model"], result["machine"]
+    lines = [f"user model {'-'.join(map(str, m['sizes']))} on {m['examples']} examples: "
+             f"{m['components']:,} components, {m['loss_ms']:.2f} ms per loss; "
+             f"median of {result['rounds']} round(s)",
+             f"{'route':32} {'seconds':>8} {'comp/s':>8} {'speed-up':>9}  same numbers"]
+    for r in result["routes"]:
+        lines.append(f"{r['route']:32} {r['median_seconds']:>8.2f} {r['components_per_second']:>8,.0f} "
+                     f"{r['speed_up']:>8.2f}x  {'yes' if r['same_numbers'] else 'NO'}")
+    t = result["target"]
+    lines.append(f"target: {t['speed_up']:.2f}x with {WORKERS} workers (≥ {t['wanted']}x: "
+                 f"{'met' if t['met'] else 'MISSED'}); dask: {result['dask']}")
+    before, after = machine["load_average_1min"]
+    lines.append(f"machine: {machine['cores']} cores, 1-minute load average {before:.1f} before, "
+                 f"{after:.1f} after; one BLAS thread per process")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gradviz bench --user", description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of every route (default 3)")
+    parser.add_argument("--no-dask", action="store_true", help="leave the dask LocalCluster out")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    if args.rounds < 1:
+        parser.exit(2, f"gradviz bench --user: --rounds must be a whole number >= 1; got {args.rounds}\n")
+    result = run(args.rounds, not args.no_dask)
+    print(json.dumps(result, indent=2) if args.json else table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
