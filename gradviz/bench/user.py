@@ -35,10 +35,10 @@ class TwoLayerNet:
     """A user's model as CS231n writes it: affine - relu - affine - softmax, L2 0.5·reg·Σ‖W‖².
     X (N, D), W1 (D, H), b1 (H,), W2 (H, C), b2 (C,); loss(X, y) -> (loss, grads)."""
 
-    def __init__(self, seed: int = 0, reg: float = 0.01) -> None:
+    def __init__(self, D: int = D, H: int = H, C: int = C, reg: float = 0.01, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
-        self.params = {"W1": rng.standard_normal((D, H)) / np.sqrt(D), "b1": np.zeros(H),
-                       "W2": rng.standard_normal((H, C)) / np.sqrt(H), "b2": np.zeros(C)}
+        self.params = {"W1": rng.standard_normal((D, H)) / np.sqrt(D), "b1": 0.1 * rng.standard_normal(H),
+                       "W2": rng.standard_normal((H, C)) / np.sqrt(H), "b2": 0.1 * rng.standard_normal(C)}
         self.reg = reg
 
     def loss(self, X: np.ndarray, y: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:

@@ -1,5 +1,6 @@
 """User models for the parallel check's tests, defined at module top level so worker processes
-can import them (CS231n style: X (N, D), W1 (D, H), b1 (H,), loss(X, y) -> (loss, grads))."""
+can import them: variants of the benchmark's CS231n-style TwoLayerNet (X (N, D), W1 (D, H), b1 (H,),
+loss(X, y) -> (loss, grads))."""
 
 from __future__ import annotations
 
@@ -7,34 +8,14 @@ import os
 
 import numpy as np
 
+from gradviz.bench import user
 
-class TwoLayerNet:
-    """affine - relu - affine - softmax with L2 0.5·reg·Σ‖W‖²."""
+
+class TwoLayerNet(user.TwoLayerNet):
+    """The benchmark's user model, small by default."""
 
     def __init__(self, D=5, H=6, C=3, reg=0.05, seed=0):
-        rng = np.random.default_rng(seed)
-        self.params = {
-            "W1": rng.standard_normal((D, H)) / np.sqrt(D), "b1": 0.1 * rng.standard_normal(H),
-            "W2": rng.standard_normal((H, C)) / np.sqrt(H), "b2": 0.1 * rng.standard_normal(C),
-        }
-        self.reg = reg
-
-    def loss(self, X, y):
-        W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
-        z = X @ W1 + b1
-        h = np.maximum(0, z)
-        scores = h @ W2 + b2
-        shifted = scores - scores.max(axis=1, keepdims=True)
-        probs = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-        N = X.shape[0]
-        loss = -np.log(probs[np.arange(N), y]).mean() + 0.5 * self.reg * (np.sum(W1**2) + np.sum(W2**2))
-        dscores = probs.copy()
-        dscores[np.arange(N), y] -= 1
-        dscores /= N
-        dh = dscores @ W2.T * (z > 0)
-        grads = {"W1": X.T @ dh + self.reg * W1, "b1": dh.sum(axis=0),
-                 "W2": h.T @ dscores + self.reg * W2, "b2": dscores.sum(axis=0)}
-        return loss, grads
+        super().__init__(D, H, C, reg=reg, seed=seed)
 
 
 class WrongBias(TwoLayerNet):

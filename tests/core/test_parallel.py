@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from helpers import numeric_gradient, rel_error, snapshot
+from helpers import drain, numeric_gradient, rel_error, snapshot
 from parallel_models import CountingNet, RaisesWhenMoved, TwoLayerNet, WrongBias, data
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check, quick_check
@@ -210,15 +210,8 @@ def test_an_exception_that_cannot_be_pickled_keeps_its_name_and_message():
 
 def test_progress_records_cover_every_component_exactly_once(pool):
     model, (X, y) = TwoLayerNet(D=6, H=7), data(D=6)
-    run = iter_gradient_check(model, X, y, executor=pool)
+    records, report = drain(iter_gradient_check(model, X, y, executor=pool))
     seen = {k: np.zeros(v.size, dtype=int) for k, v in model.params.items()}
-    records = []
-    while True:
-        try:
-            records.append(next(run))
-        except StopIteration as stop:
-            report = stop.value
-            break
     for r in records:
         np.add.at(seen[r.block], r.flat, 1)
         assert np.array_equal(r.numeric, report.blocks[r.block].numeric.flat[r.flat])
