@@ -47,7 +47,7 @@ def _bug(text: str) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="gradviz", description="A visual debugger for backpropagation.")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("check", help="gradient-check a network spec or session file")
+    check = sub.add_parser("check", help="gradient-check a network spec, session or model .py file")
     _session_options(check)
     check.add_argument("--epsilon", type=float)
     check.add_argument("--method", choices=METHODS)
@@ -126,11 +126,16 @@ def load_session(args: argparse.Namespace) -> Session:
 def run_check(args: argparse.Namespace) -> int:
     from gradviz.core.data.problem import build_problem
 
-    session = load_session(args)
-    problem = build_problem(session, data_path=args.data)
-    blocks = args.blocks.split(",") if args.blocks else None
-    report = gradient_check(problem.net, problem.X_check, problem.y_check, blocks=blocks,
-                            engine=args.engine, **session.check.check_kwargs())
+    if args.spec.endswith(".py"):
+        from gradviz.cli_modelfile import check_model_file
+
+        report = check_model_file(args)
+    else:
+        session = load_session(args)
+        problem = build_problem(session, data_path=args.data)
+        blocks = args.blocks.split(",") if args.blocks else None
+        report = gradient_check(problem.net, problem.X_check, problem.y_check, blocks=blocks,
+                                engine=args.engine, **session.check.check_kwargs())
     print(format_report(report))
     if args.json:
         Path(args.json).write_text(report.to_json(indent=2), encoding="utf-8")

@@ -164,8 +164,8 @@ def _block_chunks(chunker, objective, plan: dict[str, np.ndarray], epsilon: floa
 
 def iter_gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -283,8 +283,8 @@ def preserved_params(params: dict):
 
 def gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -302,7 +302,9 @@ def gradient_check(
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
     model: a gradviz Network or any object with ``.params`` (dict of arrays) and
-    ``.loss(X, y) -> (J, grads)``. method: centered, forward, complex, richardson.
+    ``.loss(X, y) -> (J, grads)`` (``layer_model``, ``function_model`` and model files make one);
+    X and y may be left out when the model's loss ignores them.
+    method: centered, forward, complex, richardson.
     dropout: off (keep_prob treated as 1), frozen (one mask for every evaluation and backprop),
     resample (a fresh mask per evaluation: shows why the check fails with dropout).
     terms: all, data (no regularization) or reg (regularization alone). blocks: names to check.

@@ -176,8 +176,8 @@ class _Directional:
 
 def quick_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     directions: int = 2,
     epsilon: float | None = None,

@@ -42,6 +42,8 @@ def validate_data(spec: NetworkSpec, X: object, y: object) -> tuple[np.ndarray, 
 
     y: int labels (m,) for softmax_ce / svm; 0/1 labels (1, m) for bce; targets (n[L], m) for mse.
     """
+    if X is None or y is None:
+        raise ValueError("the built-in Network needs examples: pass X and y")
     try:
         X = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError):

@@ -83,8 +83,8 @@ def _fmt(slope: float) -> str:
 
 def epsilon_sweep(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     block: str,
     index: tuple[int, ...] | int | None = None,
