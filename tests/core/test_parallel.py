@@ -6,7 +6,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
-import textwrap
 import threading
 import types
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -18,6 +17,8 @@ from parallel_models import CountingNet, RaisesWhenMoved, TwoLayerNet, WrongBias
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check, quick_check
 from gradviz.core.check import parallel
+from gradviz.core.check.modelfile import load_model_file, source_of
+from tests.modelfiles import write_project
 
 
 @pytest.fixture(scope="module")
@@ -223,33 +224,17 @@ def test_progress_records_cover_every_component_exactly_once(pool):
     assert records[-1].rate > 0
 
 
-def test_a_model_file_is_imported_again_in_each_worker(tmp_path, pool):
-    modelfile = pytest.importorskip("gradviz.core.check.modelfile")
-    path = tmp_path / "my_model.py"
-    path.write_text(textwrap.dedent("""
-        import numpy as np
-
-        class Model:
-            def __init__(self):
-                rng = np.random.default_rng(0)
-                self.params = {"W": rng.standard_normal((3, 4)), "b": np.zeros(4)}
-
-            def loss(self, X, y):
-                out = np.tanh(X @ self.params["W"] + self.params["b"])
-                d = (1 - out**2) * 2 * (out - y) / len(X)
-                return float(np.mean(np.sum((out - y) ** 2, axis=1))), {"W": X.T @ d, "b": d.sum(0)}
-
-        def gradviz_model():
-            rng = np.random.default_rng(1)
-            return Model(), rng.standard_normal((5, 3)), rng.standard_normal((5, 4))
-    """))
-    loaded = modelfile.load_model_file(path)
-    assert modelfile.source_of(loaded.model) is not None
-    loaded.model.params["W"] += 0.5  # the workers must check these values, not the file's
+def test_a_model_file_is_imported_again_in_each_worker(tmp_path, pool, threads):
+    path = write_project(tmp_path, db_factor="2.0")  # model.py imports its cs231n/layers.py neighbour
+    loaded = load_model_file(path)
+    assert source_of(loaded.model) == path
+    loaded.model.params["W1"] += 0.5  # the workers must check these values, not the file's
     serial = gradient_check(loaded.model, loaded.X, loaded.y)
-    report = gradient_check(loaded.model, loaded.X, loaded.y, executor=pool)
-    assert not one_process_notes(report)
-    assert same_numbers(report, serial)
+    assert serial.failing_blocks() == ["b1", "b2"]
+    for executor in (pool, threads):  # processes import the file again; threads unpickle a copy
+        report = gradient_check(loaded.model, loaded.X, loaded.y, executor=executor)
+        assert not one_process_notes(report)
+        assert same_numbers(report, serial)
 
 
 def test_dask_cluster_gives_the_serial_numbers_and_the_users_error():

@@ -80,10 +80,13 @@ class ModelRecipe:
     payload: bytes
 
 
-def recipe_for(objective) -> ModelRecipe:
-    """The recipe of ``objective``; raises whatever pickling raises when it cannot be sent."""
+def recipe_for(objective, reimport: bool = True) -> ModelRecipe:
+    """The recipe of ``objective``; raises whatever pickling raises when it cannot be sent.
+    reimport: a model from a .py file is imported again by the worker (other processes), rather
+    than unpickled (threads of this process, where its module is loaded)."""
     token = uuid.uuid4().hex
-    path = _model_file(objective.model) if isinstance(objective, ModelObjective) else None
+    from_file = reimport and isinstance(objective, ModelObjective)
+    path = _model_file(objective.model) if from_file else None
     if path is not None:
         params = {k: np.asarray(v) for k, v in objective.params.items()}
         data = (str(path), params, objective.X, objective.y, objective.loss_scale)
@@ -202,7 +205,7 @@ def parallel_chunks(
         yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
         return
     try:
-        recipe = recipe_for(objective)
+        recipe = recipe_for(objective, reimport=not isinstance(executor, ThreadPoolExecutor))
     except Exception as exc:
         warnings.append(f"checked in one process: the model cannot be sent to workers "
                         f"({type(exc).__name__}: {exc}); {HOW_TO_SEND}")
