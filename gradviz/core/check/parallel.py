@@ -22,11 +22,11 @@ from collections.abc import Generator
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from numbers import Integral
-from pathlib import Path
 
 import numpy as np
 
 from gradviz.core.check.gradcheck import _reference_chunks, reference_numeric
+from gradviz.core.check.modelfile import load_model_file, source_of
 from gradviz.core.check.objective import ModelObjective
 
 #: a chunk's target duration (seconds), from one timed loss evaluation
@@ -86,7 +86,7 @@ def recipe_for(objective, reimport: bool = True) -> ModelRecipe:
     than unpickled (threads of this process, where its module is loaded)."""
     token = uuid.uuid4().hex
     from_file = reimport and isinstance(objective, ModelObjective)
-    path = _model_file(objective.model) if from_file else None
+    path = source_of(objective.model) if from_file else None
     if path is not None:
         params = {k: np.asarray(v) for k, v in objective.params.items()}
         data = (str(path), params, objective.X, objective.y, objective.loss_scale)
@@ -94,21 +94,11 @@ def recipe_for(objective, reimport: bool = True) -> ModelRecipe:
     return ModelRecipe(token, "pickle", pickle.dumps(objective))
 
 
-def _model_file(model) -> Path | None:
-    try:
-        from gradviz.core.check.modelfile import source_of
-    except ImportError:
-        return None
-    return source_of(model)
-
-
 def _build(recipe: ModelRecipe):
     """The objective a recipe describes, built in the worker."""
     try:
         if recipe.kind == "pickle":
             return pickle.loads(recipe.payload)
-        from gradviz.core.check.modelfile import load_model_file
-
         path, params, X, y, loss_scale = pickle.loads(recipe.payload)
         model = load_model_file(path).model
         for name, value in params.items():
