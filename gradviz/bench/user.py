@@ -3,10 +3,13 @@
 ``gradviz bench --user`` checks a CS231n-style numpy two-layer net (64 → 48 → 10, 3,610
 components, N = 1,200 examples, about 1 ms per loss) in full, side by side in one run: in this
 process, with ``workers=2``, with a ProcessPoolExecutor started beforehand and, with dask
-installed, on a LocalCluster (2 processes, 1 thread each) started beforehand. Rounds alternate the
-routes, so a busy machine slows all of them alike; the medians are reported with the speed-up over
-one process and whether the numbers are bit-identical. Every route runs with one BLAS thread per
-process (threadpoolctl), so the speed-up compares cores, not BLAS threading.
+installed, on a LocalCluster (2 processes, 1 thread each) started after those rounds. Rounds
+alternate the routes, so a busy machine slows them alike; the medians are reported with the
+speed-up over one process, the CPU time and the cores the run got (CPU time / wall time, where
+measurable: the CPU time of a started pool's processes is not known until they end) and
+whether the numbers are bit-identical. Every process runs one BLAS thread (threadpoolctl), so the
+speed-up compares cores, not BLAS threading. Linux shares a busy machine's cores between login
+sessions (autogroup), so other sessions' work can hold the workers to one core: "cores used" shows it.
 """
 
 from __future__ import annotations
@@ -82,43 +85,65 @@ def run(rounds: int, use_dask: bool) -> dict[str, Any]:
             WORKERS, mp_context=multiprocessing.get_context("spawn"),
             initializer=threadpool_limits, initargs=(1,)))
         list(pool.map(abs, range(WORKERS)))  # started beforehand, as a user's pool would be
-        routes = {"one process": {}, f"workers={WORKERS}": {"workers": WORKERS},
-                  "ProcessPoolExecutor (started)": {"executor": pool}}
-        dask_note = _dask_route(stack, routes) if use_dask else "not asked for (--no-dask)"
-        seconds = {name: [] for name in routes}
-        reports = {}
-        for _ in range(rounds):
-            for name, options in routes.items():
-                start = time.perf_counter()
-                reports[name] = gradient_check(model, X, y, **options)
-                seconds[name].append(time.perf_counter() - start)
-    serial = statistics.median(seconds["one process"])
-    rows = [{"route": name, "seconds": times, "median_seconds": statistics.median(times),
-             "components_per_second": components / statistics.median(times),
-             "speed_up": serial / statistics.median(times),
-             "same_numbers": _same(reports[name], reports["one process"])}
-            for name, times in seconds.items()]
+        timings = _rounds(model, X, y, rounds, {
+            "one process": {}, f"workers={WORKERS}": {"workers": WORKERS},
+            "ProcessPoolExecutor (started)": {"executor": pool}})
+        dask_note = "not asked for (--no-dask)"
+        if use_dask:  # started afterwards: its idle processes share this session's CPU time
+            dask_note, executor = _dask_executor(stack)
+            if executor is not None:
+                timings.update(_rounds(model, X, y, rounds, {"dask LocalCluster (started)":
+                                                             {"executor": executor}}))
+    serial_report = timings["one process"][2]
+    serial = statistics.median(timings["one process"][0])
+    rows = []
+    for name, (times, cores, report) in timings.items():
+        median = statistics.median(times)
+        rows.append({"route": name, "seconds": times, "median_seconds": median,
+                     "components_per_second": components / median, "speed_up": serial / median,
+                     "cores_used": statistics.median(cores) if cores else None,
+                     "cpu_seconds": statistics.median(c * t for c, t in zip(cores, times, strict=True))
+                     if cores else None,
+                     "same_numbers": _same(report, serial_report)})
     speed_up = next(r["speed_up"] for r in rows if r["route"] == f"workers={WORKERS}")
     return {
         "model": {"sizes": [D, H, C], "examples": N, "components": components, "loss_ms": loss_ms},
-        "machine": {"cores": len(os.sched_getaffinity(0)), "load_average_1min": [load_before,
-                                                                                 os.getloadavg()[0]]},
+        "machine": {"cores": len(os.sched_getaffinity(0)),
+                    "load_average_1min": [load_before, os.getloadavg()[0]]},
         "rounds": rounds, "routes": rows, "dask": dask_note,
         "target": {"speed_up": speed_up, "wanted": TARGET, "met": speed_up >= TARGET},
     }
 
 
-def _dask_route(stack: ExitStack, routes: dict) -> str:
-    """Adds a started dask LocalCluster to ``routes``; says why not when dask is missing."""
+def _rounds(model, X, y, rounds: int, routes: dict[str, dict]) -> dict[str, tuple[list, list, Any]]:
+    """Each route once per round: {route: (seconds per round, cores used per round, last report)}.
+    Cores used = CPU time of this process and its finished children / wall time (known where the
+    route's processes end within the check: one process and the check's own workers)."""
+    out = {name: ([], [], None) for name in routes}
+    for _ in range(rounds):
+        for name, options in routes.items():
+            before, start = os.times(), time.perf_counter()
+            report = gradient_check(model, X, y, **options)
+            seconds, after = time.perf_counter() - start, os.times()
+            times, cores, _ = out[name]
+            times.append(seconds)
+            if "executor" not in options:
+                cpu = sum(after[:4]) - sum(before[:4])  # user, system, children user, children system
+                cores.append(cpu / seconds)
+            out[name] = (times, cores, report)
+    return out
+
+
+def _dask_executor(stack: ExitStack) -> tuple[str, Any]:
+    """(what was started, or why not; a started LocalCluster's executor, or None)."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
-        return "skipped: dask is not installed (pip install 'gradviz[dask]')"
+        return "skipped: dask is not installed (pip install 'gradviz[dask]')", None
     cluster = stack.enter_context(LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
                                                dashboard_address=None))
     client = stack.enter_context(Client(cluster))
-    routes["dask LocalCluster (started)"] = {"executor": client.get_executor()}
-    return "LocalCluster(n_workers=2, threads_per_worker=1, processes=True)"
+    return "LocalCluster(n_workers=2, threads_per_worker=1, processes=True)", client.get_executor()
 
 
 def table(result: dict[str, Any]) -> str:
@@ -126,16 +151,20 @@ def table(result: dict[str, Any]) -> str:
     lines = [f"user model {'-'.join(map(str, m['sizes']))} on {m['examples']} examples: "
              f"{m['components']:,} components, {m['loss_ms']:.2f} ms per loss; "
              f"median of {result['rounds']} round(s)",
-             f"{'route':32} {'seconds':>8} {'comp/s':>8} {'speed-up':>9}  same numbers"]
+             f"{'route':32} {'seconds':>8} {'comp/s':>8} {'speed-up':>9} {'CPU s':>7} {'cores used':>11}"
+             "  same numbers"]
     for r in result["routes"]:
+        cpu, cores = ("n/a", "n/a") if r["cores_used"] is None else (f"{r['cpu_seconds']:.2f}",
+                                                                     f"{r['cores_used']:.2f}")
         lines.append(f"{r['route']:32} {r['median_seconds']:>8.2f} {r['components_per_second']:>8,.0f} "
-                     f"{r['speed_up']:>8.2f}x  {'yes' if r['same_numbers'] else 'NO'}")
+                     f"{r['speed_up']:>8.2f}x {cpu:>7} {cores:>11}  {'yes' if r['same_numbers'] else 'NO'}")
     t = result["target"]
     lines.append(f"target: {t['speed_up']:.2f}x with {WORKERS} workers (≥ {t['wanted']}x: "
                  f"{'met' if t['met'] else 'MISSED'}); dask: {result['dask']}")
     before, after = machine["load_average_1min"]
     lines.append(f"machine: {machine['cores']} cores, 1-minute load average {before:.1f} before, "
-                 f"{after:.1f} after; one BLAS thread per process")
+                 f"{after:.1f} after; one BLAS thread per process. Cores used below the workers' "
+                 "count mean other work held the rest")
     return "\n".join(lines)
 
 
