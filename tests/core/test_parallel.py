@@ -279,3 +279,23 @@ def test_quick_check_works_on_user_models_with_its_caveat():
     assert report.failing_blocks() == ["b2"]
     assert sorted(report.blocks["b2"].located.tolist()) == [0, 1, 2]
     assert any("can miss a wrong component" in w for w in report.warnings)
+
+
+def test_bench_user_is_dispatched_and_checks_its_arguments(capsys):
+    from gradviz.bench import fastcheck
+
+    with pytest.raises(SystemExit) as exit_:
+        fastcheck.main(["--user", "--rounds", "0"])
+    assert exit_.value.code == 2
+    assert "--rounds must be a whole number >= 1" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_bench_user_runs_every_route_with_the_same_numbers():
+    from gradviz.bench import user
+
+    result = user.run(1, use_dask=False)
+    assert [r["route"] for r in result["routes"]] == ["one process", "workers=2",
+                                                      "ProcessPoolExecutor (started)"]
+    assert all(r["same_numbers"] for r in result["routes"])
+    assert "same numbers" in user.table(result)
