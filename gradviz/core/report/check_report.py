@@ -246,6 +246,24 @@ class CheckReport:
                      if b.diagnosis is not None]
         return list(dict.fromkeys(s for s in sentences if s))
 
+    # -- display -------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from gradviz.core.report.notebook import report_repr
+
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: conclusion, difference, per-block table, diagnosis and heatmap."""
+        from gradviz.core.report.notebook import report_html
+
+        return report_html(self)
+
+    def _repr_png_(self) -> bytes:
+        """The heatmap as PNG bytes (drawn without Qt)."""
+        from gradviz.core.report.picture import report_png
+
+        return report_png(self)
+
     # -- export --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         def listed(a: np.ndarray) -> list:
