@@ -7,7 +7,7 @@ installed, on a LocalCluster (2 processes, 1 thread each) started after those ro
 alternate the routes, so a busy machine slows them alike; the medians are reported with the
 speed-up over one process, the CPU time and the cores the run got (CPU time / wall time, where
 measurable: the CPU time of a started pool's processes is not known until they end) and
-whether the numbers are bit-identical. Every process runs one BLAS thread (threadpoolctl), so the
+whether the numbers are bit-identical. Every process runs one BLAS thread (limit_blas_threads), so the
 speed-up compares cores, not BLAS threading. Linux shares a busy machine's cores between login
 sessions (autogroup), so other sessions' work can hold the workers to one core: "cores used" shows it.
 """
@@ -28,6 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from gradviz.core import gradient_check
+from gradviz.core.check.parallel import limit_blas_threads
 
 D, H, C, N = 64, 48, 10, 1200
 WORKERS = 2
@@ -83,7 +84,7 @@ def run(rounds: int, use_dask: bool) -> dict[str, Any]:
         loss_ms = (time.perf_counter() - start) / 20 * 1e3
         pool = stack.enter_context(ProcessPoolExecutor(
             WORKERS, mp_context=multiprocessing.get_context("spawn"),
-            initializer=threadpool_limits, initargs=(1,)))
+            initializer=limit_blas_threads))
         list(pool.map(abs, range(WORKERS)))  # started beforehand, as a user's pool would be
         timings = _rounds(model, X, y, rounds, {
             "one process": {}, f"workers={WORKERS}": {"workers": WORKERS},

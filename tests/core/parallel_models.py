@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from threadpoolctl import threadpool_info
 
 from gradviz.bench import user
 
@@ -52,6 +53,21 @@ class CountingNet(TwoLayerNet):
             os.write(fd, b".")
         finally:
             os.close(fd)
+        return super().loss(X, y)
+
+
+class WantsOneBlasThread(TwoLayerNet):
+    """Raises in any process but the one that made it when numpy's BLAS may use several threads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.home = os.getpid()
+
+    def loss(self, X, y):
+        if os.getpid() != self.home:
+            threads = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+            if threads != [1]:
+                raise AssertionError(f"BLAS threads in a worker: {threads}")
         return super().loss(X, y)
 
 

@@ -13,7 +13,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 import numpy as np
 import pytest
 from helpers import drain, numeric_gradient, rel_error, snapshot
-from parallel_models import CountingNet, RaisesWhenMoved, TwoLayerNet, WrongBias, data
+from parallel_models import CountingNet, RaisesWhenMoved, TwoLayerNet, WantsOneBlasThread, WrongBias, data
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check, quick_check
 from gradviz.core.check import parallel
@@ -73,6 +73,14 @@ def test_local_worker_processes_give_the_serial_numbers_bit_for_bit():
     report = gradient_check(model, X, y, workers=2)
     assert same_numbers(report, gradient_check(model, X, y))
     assert not one_process_notes(report)
+
+
+def test_worker_processes_run_one_blas_thread_each():
+    model, (X, y) = WantsOneBlasThread(D=2, H=3, C=2), data(D=2, C=2)
+    assert not gradient_check(model, X, y, workers=2).failing_blocks()  # its loss raises otherwise
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=parallel.limit_blas_threads) as limited:
+        assert not gradient_check(model, X, y, executor=limited).failing_blocks()
 
 
 def test_a_network_checked_by_the_reference_loop_in_workers(pool):

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from gradviz.core.check.gradcheck import _reference_chunks, reference_numeric
 from gradviz.core.check.modelfile import load_model_file, source_of
@@ -155,14 +156,18 @@ def _round_trips(exc: BaseException) -> bool:
 _worker_state: dict = {}  # in a process of parallel_chunks' own pool: recipe, cancel event
 
 
+def limit_blas_threads(threads: int = 1) -> None:
+    """Limit numpy's BLAS to ``threads`` threads in this process: an initializer for process pools
+    (``ProcessPoolExecutor(n, initializer=limit_blas_threads)``), where idle BLAS threads spinning
+    beside n busy processes would slow every one of them. Importing this module loads numpy's BLAS
+    first, so the limit reaches it (threadpoolctl limits only libraries already loaded)."""
+    threadpool_limits(threads)
+
+
 def _start_worker(recipe: ModelRecipe, cancel, blas_threads: int) -> None:
     """Initializer of the own pool's processes: keep the recipe, limit BLAS threads."""
     _worker_state.update(recipe=recipe, cancel=cancel)
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return
-    threadpool_limits(blas_threads)
+    limit_blas_threads(blas_threads)
 
 
 def _pool_chunk(name: str, flat: np.ndarray, epsilon: float, method: str):
