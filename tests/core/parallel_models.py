@@ -41,7 +41,7 @@ class RaisesWhenMoved(TwoLayerNet):
 
 
 class CountingNet(TwoLayerNet):
-    """Appends one byte to ``counter`` (a file path) per loss evaluation, in any process."""
+    """Appends a line with its process id to ``counter`` (a file path) per loss evaluation."""
 
     def __init__(self, counter, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +50,7 @@ class CountingNet(TwoLayerNet):
     def loss(self, X, y):
         fd = os.open(self.counter, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
         try:
-            os.write(fd, b".")
+            os.write(fd, f"{os.getpid()}\n".encode())
         finally:
             os.close(fd)
         return super().loss(X, y)

@@ -34,6 +34,17 @@ def threads():
         yield executor
 
 
+@pytest.fixture(autouse=True)
+def workers_for_any_check(monkeypatch):
+    """Small checks would run in one process; these tests want the workers."""
+    monkeypatch.setattr(parallel, "MIN_SECONDS_FOR_WORKERS", 0.0)
+
+
+def evaluations(counter) -> list[int]:
+    """The process ids of a CountingNet's loss evaluations."""
+    return [int(line) for line in counter.read_text().split()]
+
+
 def same_numbers(a, b) -> bool:
     return a.blocks.keys() == b.blocks.keys() and all(
         np.array_equal(a.blocks[k].numeric, b.blocks[k].numeric, equal_nan=True)
@@ -73,6 +84,19 @@ def test_local_worker_processes_give_the_serial_numbers_bit_for_bit():
     report = gradient_check(model, X, y, workers=2)
     assert same_numbers(report, gradient_check(model, X, y))
     assert not one_process_notes(report)
+
+
+def test_a_check_shorter_than_starting_workers_runs_in_this_process(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_SECONDS_FOR_WORKERS", 60.0)
+    counter = tmp_path / "evaluations"
+    model, (X, y) = CountingNet(counter), data()
+    report = gradient_check(model, X, y, workers=2)
+    assert set(evaluations(counter)) == {os.getpid()}
+    assert not one_process_notes(report)
+    monkeypatch.setattr(parallel, "MIN_SECONDS_FOR_WORKERS", 0.0)
+    counter.unlink()
+    gradient_check(model, X, y, workers=2)
+    assert set(evaluations(counter)) - {os.getpid()}  # worker processes evaluated the loss
 
 
 def test_worker_processes_run_one_blas_thread_each():
@@ -155,7 +179,7 @@ def test_closing_the_check_cancels_the_remaining_chunks_and_restores_params(
         threads.shutdown(wait=True)  # running chunks stop at the cancel flag
     assert set(multiprocessing.active_children()) <= children  # the check's own pool is gone
     # the loss ran for the chunks that finished or were running, not for the queued rest
-    assert counter.stat().st_size < components
+    assert len(evaluations(counter)) < components
 
 
 class SetAfter:
@@ -175,11 +199,11 @@ def test_a_running_chunk_stops_at_the_cancel_flag_between_evaluations(tmp_path):
     objective = parallel.ModelObjective(model, X, y, loss_scale=1.0)
     recipe = parallel.recipe_for(objective)
     flat = np.arange(model.params["W1"].size)
-    calls = counter.stat().st_size
+    calls = len(evaluations(counter))
     assert parallel.evaluate_chunk(recipe, "W1", flat, 1e-7, "centered", SetAfter(0)) is None
-    assert counter.stat().st_size == calls  # set before the chunk began: no evaluation at all
+    assert len(evaluations(counter)) == calls  # set before the chunk began: no evaluation at all
     assert parallel.evaluate_chunk(recipe, "W1", flat, 1e-7, "centered", SetAfter(3)) is None
-    assert counter.stat().st_size == calls + 2 * 3  # three components, two evaluations each
+    assert len(evaluations(counter)) == calls + 2 * 3  # three components, two evaluations each
     values, kink = parallel.evaluate_chunk(recipe, "W1", flat, 1e-7, "centered", threading.Event())
     assert values.shape == flat.shape
     assert not kink.any()

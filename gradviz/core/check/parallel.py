@@ -34,6 +34,9 @@ from gradviz.core.check.objective import ModelObjective
 CHUNK_SECONDS = 0.2
 #: at least this many chunks per worker, so that workers finish together
 CHUNKS_PER_WORKER = 4
+#: a check expected to take less (seconds, in one process) runs in one process: starting worker
+#: processes would take about as long
+MIN_SECONDS_FOR_WORKERS = 1.0
 #: loss evaluations per component, by method
 EVALUATIONS = {"centered": 2, "forward": 1, "complex": 1, "richardson": 4}
 HOW_TO_SEND = ("define the model's class at the top level of an importable module (no lambdas, "
@@ -188,7 +191,9 @@ def parallel_chunks(
     """The reference loop's results as (block, start, stop, numeric, kink) over ``plan``'s flat
     indices, chunk by chunk as the ``workers`` local processes (or the ``executor``) finish them.
 
-    Falls back to this process, with a sentence in ``warnings``, when the model cannot be sent.
+    Runs in this process when the check would take less than MIN_SECONDS_FOR_WORKERS there and
+    no executor is given, and falls back to it, with a sentence in ``warnings``, when the model
+    cannot be sent.
     Closing the generator cancels the chunks not yet done and, for local processes and threads,
     stops the running ones after their current loss evaluation.
     """
@@ -199,6 +204,11 @@ def parallel_chunks(
                         "evaluation in turn, which workers cannot share")
         yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
         return
+    per_component = _seconds_per_component(objective, plan, method)
+    total = sum(len(flat) for flat in plan.values())
+    if executor is None and per_component * total < MIN_SECONDS_FOR_WORKERS:
+        yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
+        return
     try:
         recipe = recipe_for(objective, reimport=not isinstance(executor, ThreadPoolExecutor))
     except Exception as exc:
@@ -207,7 +217,7 @@ def parallel_chunks(
         yield from _serial(objective, plan, epsilon, method, _all_chunks(plan))
         return
     parallelism = workers if executor is None else getattr(executor, "_max_workers", available_cores())
-    size = _chunk_size(objective, plan, method, parallelism)
+    size = _chunk_size(per_component, total, parallelism)
     chunks = [(name, lo, min(lo + size, len(flat))) for name, flat in plan.items()
               for lo in range(0, len(flat), size)]
     own = executor is None
@@ -263,12 +273,15 @@ def _serial(objective, plan, epsilon, method, chunks) -> Generator[Chunk, None, 
             yield name, lo + start, lo + stop, values, crossed
 
 
-def _chunk_size(objective, plan: dict[str, np.ndarray], method: str, parallelism: int) -> int:
-    """Components per chunk: about CHUNK_SECONDS of work, at least CHUNKS_PER_WORKER chunks each."""
+def _seconds_per_component(objective, plan: dict[str, np.ndarray], method: str) -> float:
+    """The reference loop's time per component, from one timed loss evaluation."""
     name = next(name for name, flat in plan.items() if len(flat))
     start = time.perf_counter()
     objective.value(name, int(plan[name][0]), 0.0)
-    per_component = EVALUATIONS[method] * (time.perf_counter() - start)
-    total = sum(len(flat) for flat in plan.values())
+    return EVALUATIONS[method] * (time.perf_counter() - start)
+
+
+def _chunk_size(per_component: float, total: int, parallelism: int) -> int:
+    """Components per chunk: about CHUNK_SECONDS of work, at least CHUNKS_PER_WORKER chunks each."""
     by_time = max(1, int(CHUNK_SECONDS / max(per_component, 1e-9)))
     return min(by_time, max(1, math.ceil(total / (CHUNKS_PER_WORKER * max(1, parallelism)))))
