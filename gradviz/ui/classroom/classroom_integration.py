@@ -89,11 +89,10 @@ def install_classroom(window: QMainWindow) -> Classroom:
         training = window.training_panel.training_settings()
         net = copy_network(problem.net)
         net.clear_bug()
-        for text in [settings.bug] if settings.bug else []:
-            bug = Bug.parse(text)
-            net.inject_bug(bug.kind, bug.layer)
+        for bug in settings.bugs:  # a session may plant several
+            net.add_bug(bug.kind, bug.layer)
         if window.sealed_bug is not None:
-            net.inject_bug(window.sealed_bug.kind, window.sealed_bug.layer)
+            net.add_bug(window.sealed_bug.kind, window.sealed_bug.layer)
         trainer = Trainer(net, problem.X, problem.y, optimizer=training.optimizer, lr=training.lr,
                           batch_size=training.batch_size)
         return CheckpointRun(trainer, problem.X_check, problem.y_check, settings.check_kwargs())

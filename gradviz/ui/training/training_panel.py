@@ -4,19 +4,15 @@ live plots. Training runs in a TrainingThread; the panel only shows what it repo
 from __future__ import annotations
 
 import math
-import re
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -25,41 +21,27 @@ from PySide6.QtWidgets import (
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
 from gradviz.core.model.training import StepRecord, Trainer
+from gradviz.ui.common.fields import FloatField, IntField, NumberRange
 from gradviz.ui.training.live_plots import LivePlots
 from gradviz.ui.training.training_worker import TrainingRunner
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum (β = 0.9)", "adam": "Adam"}
-_PARTIAL_NUMBER = re.compile(r"^\d*\.?\d*(e[-+]?\d*)?$", re.IGNORECASE)
+LR_RANGE = (1e-8, 1e6)
+MAX_BATCH = 1_000_000
 
 
-class LearningRateBox(QDoubleSpinBox):
+def batch_rule(examples: int = MAX_BATCH) -> NumberRange:
+    """Batch sizes 1..the training examples, 0 for the full batch."""
+    return NumberRange("The batch size", 0, examples, integer=True, special="full batch")
+
+
+class LearningRateBox(FloatField):
     """A learning rate > 0: type any value (0.003 or 3e-3); the arrows step along 1, 2, 5 × 10^k."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(12)
-        self.setRange(1e-8, 1e6)  # absurd rates stay typeable: watching divergence teaches
-        self.setKeyboardTracking(False)
+        # absurd rates stay typeable: watching divergence teaches
+        super().__init__(NumberRange("The learning rate", LR_RANGE[0], LR_RANGE[1]), parent=parent)
         self.setAccelerated(True)
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:g}"
-
-    def valueFromText(self, text: str) -> float:
-        return float(text)
-
-    def validate(self, text: str, pos: int) -> object:
-        stripped = text.strip()
-        try:
-            value = float(stripped)
-        except ValueError:
-            ok = _PARTIAL_NUMBER.match(stripped) is not None
-            return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, pos
-        if not math.isfinite(value) or value < 0:
-            return QValidator.State.Invalid, text, pos
-        if self.minimum() <= value <= self.maximum():
-            return QValidator.State.Acceptable, text, pos
-        return QValidator.State.Intermediate, text, pos  # e.g. "0" on the way to "0.01"
 
     def stepBy(self, steps: int) -> None:
         value = self.value()
@@ -145,11 +127,7 @@ class TrainingPanel(QWidget):
         for name in OPTIMIZERS:
             self.optimizerCombo.addItem(OPTIMIZER_LABELS[name], name)
         self.optimizerCombo.currentIndexChanged.connect(self._on_optimizer_settings)
-        self.batchSizeInput = QSpinBox()
-        self.batchSizeInput.setObjectName("batchSizeInput")
-        self.batchSizeInput.setRange(0, 1_000_000)
-        self.batchSizeInput.setSpecialValueText("full batch")
-        self.batchSizeInput.setKeyboardTracking(False)
+        self.batchSizeInput = IntField(batch_rule(), "batchSizeInput")
         self.batchSizeInput.setToolTip("Examples per minibatch (0: the whole training set)")
         self.batchSizeInput.valueChanged.connect(self._on_optimizer_settings)
 
@@ -206,6 +184,10 @@ class TrainingPanel(QWidget):
         to train (the buttons are disabled)."""
         self._runner.stop()
         self._problem = problem
+        # a minibatch larger than the training set would silently be the full batch
+        self.batchSizeInput.blockSignals(True)
+        self.batchSizeInput.set_range_rule(batch_rule(problem.X.shape[-1] if problem else MAX_BATCH))
+        self.batchSizeInput.blockSignals(False)
         if training_settings is not None:
             self.set_training_settings(training_settings)
         self._make_trainer()
