@@ -35,6 +35,8 @@ def build_problem(session: Session, data_path: str | None = None) -> Problem:
     """Make or load the data the session names, split, normalize, and build the network.
 
     data_path overrides the session's data file. A planted bug in the check settings is injected.
+    Built-in data sets come un-normalized (``make_dataset(raw=True)``): the session's normalize
+    setting decides what the network sees.
     """
     spec, settings = session.spec, session.data
     path = data_path or settings.path
@@ -45,7 +47,7 @@ def build_problem(session: Session, data_path: str | None = None) -> Problem:
         input_dim = spec.input_dim if settings.dataset == "blobs" else 2
         dataset = make_dataset(
             settings.dataset, settings.m, n_classes=n_classes, input_dim=input_dim,
-            noise=settings.noise, seed=settings.seed,
+            noise=settings.noise, seed=settings.seed, raw=True,
         )
     n_features = dataset.X.shape[0]
     if n_features != spec.input_dim:

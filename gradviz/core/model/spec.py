@@ -80,6 +80,7 @@ class NetworkSpec:
     """A fully connected network: input size, layers, loss, regularization, init, dtype, seed.
 
     W[l] has shape (n[l], n[l-1]) and b[l] has shape (n[l], 1); X has shape (input_dim, m).
+    ``init_gain`` multiplies the standard deviation of every layer's init (1: the init as named).
     """
 
     input_dim: int
@@ -90,6 +91,7 @@ class NetworkSpec:
     init: str = "he"
     dtype: str = "float64"
     seed: int = 0
+    init_gain: float = 1.0
 
     def __post_init__(self) -> None:
         self.input_dim = _positive_int("input_dim", self.input_dim)
@@ -107,6 +109,9 @@ class NetworkSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
             raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}")
         self.seed = int(self.seed)
+        self.init_gain = _non_negative("init_gain", self.init_gain)
+        if self.init_gain == 0:
+            raise ValueError("init_gain must be > 0 (use init 'zeros' for all-zero weights); got 0")
         self._check_output_layer()
 
     def _check_output_layer(self) -> None:
@@ -151,7 +156,7 @@ class NetworkSpec:
     def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
         if not isinstance(data, dict):
             raise ValueError("a network spec must be a JSON object")
-        allowed = {"input_dim", "layers", "loss", "l2", "l1", "init", "dtype", "seed"}
+        allowed = {"input_dim", "layers", "loss", "l2", "l1", "init", "dtype", "seed", "init_gain"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown network field(s): {', '.join(sorted(unknown))}")
