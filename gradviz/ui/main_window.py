@@ -30,7 +30,7 @@ from gradviz.ui.check.check_worker import CheckRunner
 from gradviz.ui.check.heatmap_view import HeatmapPanel
 from gradviz.ui.check.inspector import InspectorPanel, describe_component
 from gradviz.ui.check.verdict import Verdict, VerdictArea, VerdictLabel
-from gradviz.ui.classroom.classroom_integration import install_classroom
+from gradviz.ui.classroom.controller import ClassroomController
 from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.file_actions import FileActions
 from gradviz.ui.training.training_panel import TrainingPanel
@@ -118,7 +118,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self._connect()
         self._show_session(self._session, self._build(self._session))
-        self.classroom = install_classroom(self)
+        self.classroom = ClassroomController(self)
         self.resize(1280, 800)
         self._restore_layout()
 

@@ -22,9 +22,11 @@ def test_check_cost_measures_each_figure(rng):
     assert cost.n_params == 6 * 50 + 50 + 50 * 3 + 3
     # the reference loop was timed on REFERENCE_SAMPLE components of each of the 4 blocks (b2 has 3)
     assert cost.reference_components == 3 * REFERENCE_SAMPLE + 3
-    assert cost.reference == pytest.approx(cost.reference_measured / cost.reference_components * cost.n_params)
+    per_component = cost.reference_measured / cost.reference_components
+    assert cost.reference == pytest.approx(per_component * cost.n_params)
     assert 0 < cost.backprop < cost.reference
-    assert cost.fast is not None and cost.fast > 0
+    assert cost.fast is not None
+    assert cost.fast > 0
     assert check_cost(net, X, y, dropout="off").n_params == cost.n_params
 
 

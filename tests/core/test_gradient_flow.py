@@ -5,7 +5,13 @@ import numpy as np
 import pytest
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check
-from gradviz.core.teach.gradient_flow import activation_rms, gradient_norms, layer_norms, report_layers, weight_blocks
+from gradviz.core.teach.gradient_flow import (
+    activation_rms,
+    gradient_norms,
+    layer_norms,
+    report_layers,
+    weight_blocks,
+)
 
 
 def deep(gain: float, activation: str = "linear", depth: int = 10, init: str = "xavier") -> Network:
@@ -37,7 +43,8 @@ def test_deep_linear_nets_vanish_or_explode_exponentially(rng):
         _, rms = activation_rms(net, X)
         ratio = rms[8] / rms[0]  # a[9] / a[1]: eight more multiplications by W
         assert ratio == pytest.approx(gain**8, rel=0.9)
-    assert level[0.5] < level[1.0] / 50 and level[2.0] > 50 * level[1.0]
+    assert level[0.5] < level[1.0] / 50
+    assert level[2.0] > 50 * level[1.0]
 
 
 def test_xavier_on_tanh_keeps_the_gradient_within_a_few_times(rng):

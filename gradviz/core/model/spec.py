@@ -150,6 +150,8 @@ class NetworkSpec:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["layers"] = [layer.to_dict() for layer in self.layers]
+        if self.init_gain == 1.0:  # the default: files stay as they were without the field
+            del data["init_gain"]
         return data
 
     @classmethod

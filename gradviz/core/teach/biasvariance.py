@@ -124,10 +124,13 @@ class Reading:
         """± on the dev error from the size of the dev set alone (95 %)."""
         return error_margin(self.dev_error, self.n_dev)
 
-    def sentence(self) -> str:
-        """E.g. "train error 1.0 %, dev error 11.0 % ± 3.2 % (300 dev examples), Bayes error 0 %:
-        high variance. High variance: get more training data or ..."."""
+    def figures(self) -> str:
+        """E.g. "train error 1.0 %, dev error 11.0 % ± 3.2 % (300 dev examples), Bayes error 2 %"."""
         bayes = f", Bayes error {100 * self.bayes_error:.3g} %" if self.bayes_error else ""
         return (f"train error {100 * self.train_error:.1f} %, dev error {100 * self.dev_error:.1f} % "
-                f"± {100 * self.dev_margin:.1f} % ({self.n_dev} dev examples){bayes}: "
-                f"{self.diagnosis.value}. {self.diagnosis.advice}")
+                f"± {100 * self.dev_margin:.1f} % ({self.n_dev} dev examples){bayes}")
+
+    def sentence(self) -> str:
+        """The figures, the reading and the advice, e.g. "train error 1.0 %, ... (60 dev
+        examples): high variance. High variance: get more training data or ..."."""
+        return f"{self.figures()}: {self.diagnosis.value}. {self.diagnosis.advice}"

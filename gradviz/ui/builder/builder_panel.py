@@ -11,6 +11,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES, load_dataset
 from gradviz.core.data.session import DataSettings
 from gradviz.core.model.spec import INITS, LOSSES, LayerSpec, NetworkSpec
+from gradviz.ui.builder.data_controls import DataControls
 from gradviz.ui.builder.layer_commands import TWO_D, BuilderState, EditCommand, output_fix
 from gradviz.ui.builder.layer_table import MAX_UNITS, LayerTable
 from gradviz.ui.builder.network_schematic import NetworkSchematic
@@ -94,11 +96,24 @@ class BuilderPanel(QWidget):
             self.initCombo.addItem(INIT_LABELS[name], name)
         self.initCombo.setToolTip("How W is drawn for every layer whose Init is 'network default'")
         self.initCombo.currentIndexChanged.connect(self._on_init)
+        self.initGainInput = QDoubleSpinBox(objectName="initGainInput", minimum=0.01, maximum=100.0,
+                                            singleStep=0.1, decimals=2, prefix="× ")
+        self.initGainInput.setKeyboardTracking(False)
+        self.initGainInput.setToolTip("Init gain: multiplies the standard deviation of every layer's "
+                                      "init (1: as named; below 1 signals shrink with depth, above 1 "
+                                      "they grow)")
+        self.initGainInput.valueChanged.connect(self._on_init_gain)
+        self.dataControls = DataControls()
+        self.dataControls.edited.connect(self._on_data_field)
+        init = QHBoxLayout()
+        init.addWidget(self.initCombo, 1)
+        init.addWidget(self.initGainInput)
         form = QFormLayout()
         form.addRow("Input size", self.inputDimInput)
         form.addRow("Data", self.datasetCombo)
+        form.addRow(self.dataControls)
         form.addRow("Loss", self.lossCombo)
-        form.addRow("Init", self.initCombo)
+        form.addRow("Init", init)
 
         self.layerTable = LayerTable()
         self.layerTable.edited.connect(self._on_layer_field)
@@ -202,8 +217,7 @@ class BuilderPanel(QWidget):
         self._note = ""
         self._show_widgets(state)
         spec = self.spec()
-        network_changed = (before.input_dim, before.layers, before.loss, before.init) != (
-            state.input_dim, state.layers, state.loss, state.init)
+        network_changed = before.network() != state.network()
         if network_changed:
             self.schematic.set_spec(spec)
             self.spec_changed.emit(spec)
@@ -212,7 +226,8 @@ class BuilderPanel(QWidget):
 
     def _show_widgets(self, state: BuilderState) -> None:
         """Make every editor show ``state`` (without emitting edits)."""
-        editors = [self.inputDimInput, self.datasetCombo, self.lossCombo, self.initCombo]
+        editors = [self.inputDimInput, self.datasetCombo, self.lossCombo, self.initCombo,
+                   self.initGainInput]
         for widget in editors:
             widget.blockSignals(True)
         self.inputDimInput.setValue(state.input_dim)
@@ -225,8 +240,10 @@ class BuilderPanel(QWidget):
         self._fill_dataset_combo(state.data)
         self.lossCombo.setCurrentIndex(LOSSES.index(state.loss))
         self.initCombo.setCurrentIndex(INITS.index(state.init))
+        self.initGainInput.setValue(state.init_gain)
         for widget in editors:
             widget.blockSignals(False)
+        self.dataControls.show_settings(state.data)
         self.layerTable.show_layers(state.layers)
         self._sync_buttons()
 
@@ -257,6 +274,22 @@ class BuilderPanel(QWidget):
         if init != self._state.init:
             self._edit(replace(self._state, init=init), f"Init {init}")
 
+    def _on_init_gain(self, value: float) -> None:
+        if value != self._state.init_gain:
+            self._edit(replace(self._state, init_gain=value), f"Init gain {value:g}")
+
+    def _on_data_field(self, field: str, value) -> None:
+        if getattr(self._state.data, field) == value:
+            return
+        try:
+            data = replace(self._state.data, **{field: value})
+        except ValueError as exc:
+            self._show_message(f"Not applied: {exc}.", error=True)
+            self._show_widgets(self._state)
+            return
+        self._edit(replace(self._state, data=data), f"Data: {field} {value:g}"
+                   if isinstance(value, float) else f"Data: {field} {value}")
+
     def _on_dataset(self, index: int) -> None:
         key = self.datasetCombo.itemData(index)
         state = self._state
@@ -269,7 +302,7 @@ class BuilderPanel(QWidget):
             return
         if key == "file" or (key == state.data.dataset and not state.data.path):
             return
-        after = replace(state, data=replace(state.data, dataset=key, path=None))
+        after = replace(state, data=replace(state.data, dataset=key, path=None, noise=None))
         notes = []
         if key in TWO_D and state.input_dim != 2:
             after = replace(after, input_dim=2)

@@ -30,16 +30,21 @@ class BuilderState:
     loss: str
     init: str
     data: DataSettings
+    init_gain: float = 1.0
 
     @classmethod
     def of(cls, spec: NetworkSpec, data: DataSettings) -> BuilderState:
         return cls(spec.input_dim, tuple(replace(layer) for layer in spec.layers), spec.loss, spec.init,
-                   replace(data))
+                   replace(data), spec.init_gain)
 
     def spec(self, base: NetworkSpec) -> NetworkSpec:
         """The NetworkSpec (l2, l1, dtype, seed from ``base``); ValueError if it is not valid."""
         return NetworkSpec(self.input_dim, [replace(layer) for layer in self.layers], self.loss,
-                           base.l2, base.l1, self.init, base.dtype, base.seed)
+                           base.l2, base.l1, self.init, base.dtype, base.seed, self.init_gain)
+
+    def network(self) -> tuple:
+        """What makes the network (not its data): changes here rebuild its parameters."""
+        return self.input_dim, self.layers, self.loss, self.init, self.init_gain
 
     def with_layer(self, index: int, **changes) -> BuilderState:
         layers = list(self.layers)

@@ -55,9 +55,10 @@ class Verdict:
         return cls(status, sentences)
 
     def without_diagnoses(self, report: CheckReport) -> Verdict:
-        """The same verdict minus the diagnoses: while a bug is sealed the class must find it."""
-        diagnoses = set(report.diagnosis_sentences())
-        return Verdict(self.status, [s for s in self.sentences if s not in diagnoses])
+        """The headline and the warnings only: while a bug is sealed the class must find its
+        block and kind, so no failing blocks, worst components or diagnoses."""
+        warnings = [s for s in self.sentences[1:] if s in report.warnings]
+        return Verdict(self.status, [self.sentences[0], *warnings])
 
 
 class VerdictLabel(QLabel):

@@ -83,7 +83,9 @@ class TrainingPanel(QWidget):
     Signals: training_step(StepRecord) — the newest record, once per batch of records (about
     20 times a second while running) and once per Step; training_stopped(str) — training ended by
     itself (the reason, e.g. a NaN loss); check_now_requested() — after pausing;
-    running_changed(bool); training_reset() — the parameters are back at their initial values.
+    running_changed(bool); training_reset() — the parameters are back at their initial values;
+    problem_changed(Problem | None) — a new problem to train (``set_problem``).
+    ``exclusive()`` is a turn of the GUI thread for drawing (the training thread waits).
     """
 
     training_step = Signal(object)
@@ -91,6 +93,7 @@ class TrainingPanel(QWidget):
     check_now_requested = Signal()
     running_changed = Signal(bool)
     training_reset = Signal()
+    problem_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,7 +104,8 @@ class TrainingPanel(QWidget):
         self._runner.stopped.connect(self._on_runner_stopped)
         self._build_controls()
         self.plots = LivePlots(self)
-        self.plots.exclusive = self._runner.exclusive
+        self.exclusive = self._runner.exclusive
+        self.plots.exclusive = self.exclusive
         self.lossPlot = self.plots.lossPlot
         self.accuracyPlot = self.plots.accuracyPlot
         self.updateRatioPlot = self.plots.updateRatioPlot
@@ -130,6 +134,16 @@ class TrainingPanel(QWidget):
         self.resetTrainingButton.setObjectName("resetTrainingButton")
         self.resetTrainingButton.setToolTip("Back to the initial parameters; clears the curves")
         self.resetTrainingButton.clicked.connect(self.reset)
+        self.trainItersInput = QSpinBox()
+        self.trainItersInput.setObjectName("trainItersInput")
+        self.trainItersInput.setRange(1, 1_000_000)
+        self.trainItersInput.setValue(100)
+        self.trainItersInput.setKeyboardTracking(False)
+        self.trainItersInput.setToolTip("How many iterations Train N runs before it pauses")
+        self.trainItersButton = QPushButton("Train N")
+        self.trainItersButton.setObjectName("trainItersButton")
+        self.trainItersButton.setToolTip("Train exactly this many iterations, then pause")
+        self.trainItersButton.clicked.connect(lambda: self.train_iterations(self.trainItersInput.value()))
         self.checkNowButton = QPushButton("Check now")
         self.checkNowButton.setObjectName("checkNowButton")
         self.checkNowButton.setToolTip("Pause and run the gradient check at the current parameters")
@@ -181,6 +195,9 @@ class TrainingPanel(QWidget):
         settings.addWidget(self.batchSizeInput, 0, 3)
         settings.addWidget(QLabel("Optimizer"), 1, 0)
         settings.addWidget(self.optimizerCombo, 1, 1, 1, 3)
+        settings.addWidget(QLabel("Iterations"), 2, 0)
+        settings.addWidget(self.trainItersInput, 2, 1)
+        settings.addWidget(self.trainItersButton, 2, 2, 1, 2)
         settings.setColumnStretch(1, 1)
         settings.setColumnStretch(3, 1)
         options = QHBoxLayout()
@@ -209,6 +226,7 @@ class TrainingPanel(QWidget):
         if training_settings is not None:
             self.set_training_settings(training_settings)
         self._make_trainer()
+        self.problem_changed.emit(problem)
 
     def training_settings(self) -> TrainingSettings:
         batch = self.batchSizeInput.value()
@@ -241,6 +259,12 @@ class TrainingPanel(QWidget):
         self.plots.set_training(True)
         self._sync_buttons()
         self.running_changed.emit(True)
+
+    def train_iterations(self, n: int) -> None:
+        """Train exactly ``n`` iterations in the background (pausing first if running), then
+        pause."""
+        self.pause()
+        self.play(max_steps=n)
 
     def pause(self) -> None:
         """Stop after the current step; Play continues from there."""
@@ -366,7 +390,8 @@ class TrainingPanel(QWidget):
         self.trainButton.setIcon(self._pause_icon if running else self._play_icon)
         self.trainButton.setToolTip("Pause after the current iteration" if running
                                     else "Train until paused")
-        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton):
+        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton,
+                       self.trainItersButton):
             button.setEnabled(has_trainer)
 
     def closeEvent(self, event) -> None:
