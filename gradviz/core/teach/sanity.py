@@ -133,7 +133,7 @@ def initial_loss_check(
         "softmax_ce": f"ln {C}", "svm": f"{C} − 1", "bce": "ln 2",
         "mse": f"½‖y − {at_zero:g}‖² on average" if at_zero else "½‖y‖² on average",
     }[spec.loss]
-    how = "given parameters" if params is not None and init is None else _init_words(spec, init)
+    how = _init_words(spec, init)
     if ok:
         message = (f"The initial loss {observed:.4g} is close to the expected {expected:.4g} ({what}) "
                    f"with {how}.")
