@@ -3,7 +3,7 @@
 ``python -m gradviz.bench`` (or ``gradviz bench``) checks three tanh / softmax_ce nets (m = 8,
 float64, l2 = 0.01) in full with the fast engine, runs the reference loop on a seeded sample of
 the same components in the same process, and prints both rates, their ratio, the largest
-difference between the two numeric gradients against the rounding bound 50·u·|J|/ε, and the
+difference between the two numeric gradients against the rounding bound 50·u·max(|J|, 1)/ε, and the
 fast engine's peak memory. With torch installed, torch.autograd.gradcheck (exact mode) runs on
 the medium net's loss as a function of a seeded sample of θ's components. ``--json`` prints the
 figures as JSON. On a shared machine, ``OPENBLAS_NUM_THREADS=1`` keeps the reference loop's BLAS
@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, quick_check
+from gradviz.core.check.fastcheck import rounding_bound
 
 NETS = {
     "small": (2, 16, 16, 3),
@@ -65,8 +66,7 @@ def measure(name: str, sample: int | None) -> dict[str, Any]:
     start = time.perf_counter()
     ref = gradient_check(net, X, y, epsilon=EPSILON, engine="reference", sample=sample, seed=7)
     ref_s = time.perf_counter() - start
-    u = np.finfo(np.float64).eps / 2
-    bound = float(50 * u * abs(ref.loss) / EPSILON)
+    bound = rounding_bound(np.float64, ref.loss, EPSILON)
     worst = max(
         float(np.max(np.abs(fast.blocks[k].numeric - b.numeric)[b.checked]))
         for k, b in ref.blocks.items()

@@ -90,7 +90,7 @@ def responsiveness(app) -> None:
 
     from PySide6.QtCore import QSettings
 
-    from gradviz.resources import presets_dir
+    from gradviz.resource_paths import presets_dir
     from gradviz.ui.main_window import MainWindow
 
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())

@@ -1,11 +1,14 @@
 """The gradviz engine: numpy only (no Qt), shared by the app, the CLI, user scripts and tests."""
 
+from gradviz.core.check.functions import FunctionModel, function_model, propagation_model
 from gradviz.core.check.gradcheck import (
     CheckProgress,
     gradient_check,
     iter_gradient_check,
     numeric_derivative,
 )
+from gradviz.core.check.layer import LayerModel, check_layer, layer_model
+from gradviz.core.check.modelfile import LoadedModel, UserCodeError, load_model_file, source_of
 from gradviz.core.check.quickcheck import QuickBlock, QuickCheckReport, quick_check
 from gradviz.core.data.datasets import (
     DATASETS,
@@ -49,8 +52,11 @@ __all__ = [
     "Dataset",
     "Diagnosis",
     "EpochRecord",
+    "FunctionModel",
     "History",
+    "LayerModel",
     "LayerSpec",
+    "LoadedModel",
     "Network",
     "NetworkSpec",
     "Normalizer",
@@ -61,22 +67,29 @@ __all__ = [
     "Sweep",
     "ThetaIndex",
     "Trainer",
+    "UserCodeError",
     "check_during_training",
+    "check_layer",
     "diagnose",
     "diagnose_report",
     "epsilon_sweep",
+    "function_model",
     "gradient_check",
     "initial_loss_check",
     "iter_check_during_training",
     "iter_gradient_check",
+    "layer_model",
     "load_dataset",
+    "load_model_file",
     "make_dataset",
     "numeric_derivative",
     "overfit_check",
     "params_to_vector",
+    "propagation_model",
     "quick_check",
     "regularization_check",
     "run_sanity_checks",
+    "source_of",
     "split",
     "targets",
     "validate_data",

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
 
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 from gradviz.ui.common.theme import apply_theme, current_theme
 
 if TYPE_CHECKING:

@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
         self.heatmap.hovered.connect(self._on_hover)
+        self.heatmap.run_requested.connect(self.run_check)
         self.heatmap.clicked.connect(self.inspector.pin)
         training = self.training_panel
         training.training_step.connect(self.training_step)

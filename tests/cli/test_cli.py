@@ -10,7 +10,7 @@ import pytest
 from gradviz.cli import main
 from gradviz.core.data.session import Session
 from gradviz.core.report.check_report import CheckReport
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 SMALL = str(presets_dir() / "small-relu.gradviz.json")
 DEMO = str(presets_dir() / "spiral-tanh.gradviz.json")

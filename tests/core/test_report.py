@@ -173,12 +173,12 @@ def test_csv_columns_and_rows(tmp_path):
     body = rows[1:]
     assert len(body) == report.n_checked  # one row per checked component
     by_key = {(r[0], r[1]): r for r in body}
-    assert ("W2", "0,1") not in by_key
-    row = by_key[("W1", "0,1")]
+    assert ("W2", "(0, 1)") not in by_key
+    row = by_key[("W1", "(0, 1)")]
     assert [float(v) for v in row[2:6]] == [2.0, 2.5, 0.5, 0.2]
     assert row[6] == "1"
-    assert by_key[("b1", "1,0")][6] == "0"
-    assert float(by_key[("W2", "0,2")][3]) == 1.0 + 1e-9  # full precision
+    assert by_key[("b1", "(1, 0)")][6] == "0"
+    assert float(by_key[("W2", "(0, 2)")][3]) == 1.0 + 1e-9  # full precision
 
 
 def test_relative_error_at_infinities():

@@ -6,7 +6,7 @@ import gradviz as gv
 from gradviz.core.data.problem import build_problem
 from gradviz.core.data.session import Session
 from gradviz.core.model.training import Trainer
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 
 LESSONS = sorted(lessons_dir().glob("*.gradviz.json"))
 

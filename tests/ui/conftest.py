@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
 
 from gradviz.ui import MainWindow
+from gradviz.ui.check.heatmap_view import HeatmapView
 from gradviz.ui.common.theme import apply_theme
 
 
@@ -16,6 +17,17 @@ def isolated_settings(tmp_path_factory):
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     return folder
+
+
+@pytest.fixture
+def view(qtbot):
+    """A shown HeatmapView, 600×400, on its own."""
+    widget = HeatmapView()
+    qtbot.addWidget(widget)
+    widget.resize(600, 400)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.network import Network
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.core.teach.quiz import home_blocks
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 from gradviz.ui.classroom.classroom import bug_choices, describe_bug, hidden_reason, plain_kind
 from gradviz.ui.classroom.quiz import ClassroomPanel
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 from gradviz.ui.file_actions import presets
 
 

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gradviz.core.model import layers as ops
-from gradviz.resources import presets_dir
+from gradviz.resource_paths import presets_dir
 
 
 @pytest.fixture

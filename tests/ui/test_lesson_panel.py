@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gradviz.core.data.session import Session
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 from gradviz.ui.classroom.lesson_panel import LessonPanel, find_lessons
 
 

@@ -58,16 +58,18 @@ def _series(
     n = next((k for k in range(1, len(coeffs)) if abs(coeffs[k]) * y_max**k <= u / 8), None)
     if n is None:
         return None
-    y = x * x if odd else x
     if n == 1:
         return x.copy()
+    # Horner in at least float64, rounded once to x's dtype: ≤ u/2 + u/8 for float32 and float16
+    wide = x.astype(np.result_type(x.dtype, np.float64), copy=False)
+    y = wide * wide if odd else wide
     acc = np.multiply(y, coeffs[n - 1])
     for c in coeffs[n - 2 : 0 : -1]:
         acc += c
         acc *= y
     acc += coeffs[0]
-    acc *= x
-    return acc
+    acc *= wide
+    return acc.astype(x.dtype, copy=False)
 
 
 def tanh_of(x: np.ndarray, u: float, big: float | None = None) -> np.ndarray:
@@ -114,6 +116,13 @@ def _derivative_polys(kind: str) -> tuple[np.ndarray, ...]:
 
 
 @cache
+def _derivative_cofactors(kind: str) -> tuple[np.ndarray, ...]:
+    """Q_p with g^(p+1) = g'·Q_p(g): Q_0 = 1, Q_p = d/dg of the polynomial of g^(p)."""
+    polys = _derivative_polys(kind)
+    return (np.array([1.0]), *(P.polyder(polys[p - 1]) for p in range(1, MAX_DEGREE + 1)))
+
+
+@cache
 def _degree_limits(kind: str, u: float) -> np.ndarray:
     """limits[p-1]: the largest |δ| for which degree p keeps the remainder below u/8·|δ|.
 
@@ -140,8 +149,11 @@ def taylor_coefficients(kind: str, z0: np.ndarray, a0: np.ndarray, degree: int) 
         slope = {"linear": 1.0, "relu": 0.0, "leaky_relu": ops.LEAKY_SLOPE}[kind]
         on = z0.real > 0
         return np.where(on, 1.0, slope).astype(a0.dtype)[None]
-    polys = _derivative_polys(kind)
-    return np.stack([P.polyval(a0, polys[p]) / math.factorial(p + 1) for p in range(degree)]).astype(a0.dtype)
+    # g^(p+1) = g'·Q_p(g), with g' = (1 − g)(1 + g) or g(1 − g) formed without cancellation near ±1
+    factor = (1 - a0) * (1 + a0) if kind == "tanh" else a0 * (1 - a0)
+    cofactors = _derivative_cofactors(kind)
+    return np.stack([factor * (P.polyval(a0, cofactors[p]) / math.factorial(p + 1))
+                     for p in range(degree)]).astype(a0.dtype)
 
 
 def relu_interval(z0: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

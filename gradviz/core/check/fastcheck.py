@@ -43,6 +43,10 @@ from gradviz.core.model.spec import KINKED_ACTIVATIONS
 CHUNK_ELEMENTS = 1 << 17
 #: relative margin kept from a ReLU kink before an evaluation is trusted to the polynomial
 KINK_MARGIN = 1e-9
+#: the fast engine and the reference loop agree within ROUNDING_FACTOR·u·max(|J|, loss_scale)/ε
+ROUNDING_FACTOR = 50
+#: an output sigmoid closer than SATURATION·u to 0 or 1 sends a bce check to the reference loop
+SATURATION = 1e4
 STEPS = {
     "centered": lambda e: [e, -e],
     "forward": lambda e: [e],
@@ -61,6 +65,31 @@ def fast_unavailable(model, dropout: str) -> str | None:
         return "dropout 'resample' draws a new mask for every evaluation, which the fast engine " \
                "cannot batch"
     return None
+
+
+def fast_unavailable_at(objective) -> str | None:
+    """Why the fast engine cannot serve this objective at its θ (a sentence), or None.
+
+    The bce change is computed from the output's change Δa over 1 − a (or a); where the output
+    sigmoid is within SATURATION·u of 0 or 1, that ratio loses the digits the check needs.
+    """
+    if objective.net.spec.loss != "bce" or objective.terms == "reg":
+        return None
+    evaluator = evaluator_for(objective)
+    a = evaluator.a[evaluator.L]
+    closest = float(np.minimum(a, 1 - a).min())
+    if closest < SATURATION * evaluator.u:
+        return (f"the output sigmoid saturates ({closest:.1e} from 0 or 1 in {objective.dtype}), where "
+                "the fast engine's bce change loses precision")
+    return None
+
+
+def rounding_bound(dtype, loss: float, epsilon: float, loss_scale: float = 1.0) -> float:
+    """How far the fast engine's numeric gradient may be from the reference loop's:
+    ROUNDING_FACTOR·u·max(|J|, loss_scale)/ε. The floor (a loss of 1 times loss_scale, the size of
+    the terms a loss sums: softmax's 1 + Σ e^(a−max), svm's margin 1) keeps the bound meaningful
+    when J rounds to 0."""
+    return ROUNDING_FACTOR * unit_roundoff(dtype) * max(abs(loss), abs(loss_scale)) / epsilon
 
 
 class FastEvaluator:
@@ -249,6 +278,16 @@ class FastEvaluator:
 _EVALUATORS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def evaluator_for(objective) -> FastEvaluator:
+    """The objective's FastEvaluator, made once: the cached forward pass serves every block."""
+    if isinstance(objective, FastEvaluator):
+        return objective
+    evaluator = _EVALUATORS.get(objective)
+    if evaluator is None:
+        evaluator = _EVALUATORS[objective] = FastEvaluator(objective)
+    return evaluator
+
+
 def fast_numeric(
     objective, name: str, flat: np.ndarray, epsilon: float, method: str, workers: int | None = None
 ) -> Iterator[tuple[int, int, np.ndarray, np.ndarray]]:
@@ -256,9 +295,7 @@ def fast_numeric(
 
     Chunks run on a small thread pool (numpy releases the GIL); results come back in order.
     """
-    evaluator = objective if isinstance(objective, FastEvaluator) else _EVALUATORS.get(objective)
-    if evaluator is None:  # one per objective: the cached forward pass serves every block
-        evaluator = _EVALUATORS[objective] = FastEvaluator(objective)
+    evaluator = evaluator_for(objective)
     steps = STEPS[method](epsilon)
     size = evaluator.chunk_size(name, len(steps))
     bounds = [(s, min(s + size, len(flat))) for s in range(0, len(flat), size)]

@@ -13,19 +13,23 @@ from collections.abc import Callable, Generator, Iterable
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import partial
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
-from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable
-from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective
+from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable, fast_unavailable_at
+from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective, check_parameter
 from gradviz.core.diagnosis.advice import check_warnings
 from gradviz.core.diagnosis.diagnosis import diagnose_check
+from gradviz.core.model import fields
 from gradviz.core.model.network import TERMS, Network
+from gradviz.core.model.spec import MAX_SEED
 from gradviz.core.report.check_report import BlockResult, CheckReport
 
 METHODS = ("centered", "forward", "complex", "richardson")
 ENGINES = ("auto", "fast", "reference")
+#: the largest step ε: beyond it a difference quotient says nothing about a derivative
+MAX_EPSILON = 10.0
 PROGRESS_INTERVAL = 0.03  # seconds between progress reports
 
 
@@ -82,15 +86,24 @@ def _one_of(name: str, value: object, allowed: Iterable[str]) -> None:
 
 
 def _validate_epsilon(epsilon: object) -> None:
-    if isinstance(epsilon, bool) or not isinstance(epsilon, Real) or not (
-        math.isfinite(epsilon) and epsilon > 0
-    ):
-        raise ValueError(f"epsilon must be a finite number > 0; got {epsilon!r}")
+    fields.number("epsilon", epsilon, low=0.0, high=MAX_EPSILON, low_open=True)
+
+
+def validate_loss_scale(loss_scale: object) -> float:
+    """loss_scale as a float: finite and > 0 (0, −0.0, NaN and inf would hide any bug)."""
+    return fields.number("loss_scale", loss_scale, low=0.0, low_open=True)
+
+
+def validate_seed(seed: object) -> int:
+    return fields.whole("seed", seed, low=0, high=MAX_SEED)
 
 
 def make_objective(model, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int):
-    """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective."""
+    """The J(θ) the check differentiates: NetworkObjective for gradviz Networks, else ModelObjective.
+    Parameters must be real float arrays (a complex one would lose its imaginary part)."""
     if isinstance(model, Network):
+        for name, value in model.params.items():
+            check_parameter(f"params[{name!r}]", value)
         return NetworkObjective(model, X, y, dropout=dropout, terms=terms,
                                 loss_scale=loss_scale, seed=seed)
     if dropout != "off":
@@ -148,8 +161,8 @@ def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, me
 
 def iter_gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -165,8 +178,7 @@ def iter_gradient_check(
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
     _validate_epsilon(epsilon)
     epsilon = float(epsilon)
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    validate_seed(seed)
     if threads is not None and (isinstance(threads, bool) or not isinstance(threads, Integral)
                                 or threads < 1):
         raise ValueError(f"threads must be a whole number >= 1 or None; got {threads!r}")
@@ -178,10 +190,7 @@ def iter_gradient_check(
     _one_of("dropout", dropout, DROPOUT_MODES)
     _one_of("terms", terms, TERMS)
     _one_of("engine", engine, ENGINES)
-    if isinstance(loss_scale, bool) or not (
-        isinstance(loss_scale, Real) and math.isfinite(loss_scale) and loss_scale > 0
-    ):
-        raise ValueError(f"loss_scale must be a finite number > 0; got {loss_scale!r}")
+    loss_scale = validate_loss_scale(loss_scale)
     if method == "complex":
         if not isinstance(model, Network):
             raise ValueError("method 'complex' needs the built-in gradviz Network: a custom "
@@ -205,6 +214,12 @@ def iter_gradient_check(
     with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
+        if used_engine == "fast":
+            unavailable = fast_unavailable_at(objective)
+            if unavailable and engine == "fast":
+                raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
+                                 "use engine 'auto' or 'reference'")
+            used_engine = "reference" if unavailable else "fast"
         shapes = {k: v.shape for k, v in objective.params.items()}
         plan = select_components(shapes, blocks, sample, seed)
         numeric = {k: np.full(shapes[k], np.nan) for k in plan}
@@ -257,8 +272,8 @@ def preserved_params(params: dict):
 
 def gradient_check(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     epsilon: float = 1e-7,
     method: str = "centered",
@@ -274,7 +289,9 @@ def gradient_check(
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
     model: a gradviz Network or any object with ``.params`` (dict of arrays) and
-    ``.loss(X, y) -> (J, grads)``. method: centered, forward, complex, richardson.
+    ``.loss(X, y) -> (J, grads)`` (``layer_model``, ``function_model`` and model files make one);
+    X and y may be left out when the model's loss ignores them.
+    method: centered, forward, complex, richardson.
     dropout: off (keep_prob treated as 1), frozen (one mask for every evaluation and backprop),
     resample (a fresh mask per evaluation: shows why the check fails with dropout).
     terms: all, data (no regularization) or reg (regularization alone). blocks: names to check.

@@ -2,7 +2,8 @@
 
 Two kinds: ``NetworkObjective`` for the built-in Network (dropout modes, terms, kinks, complex
 step) and ``ModelObjective`` for any object with ``.params`` and ``.loss(X, y) -> (J, grads)``.
-Neither changes the model's parameters.
+Neither changes the model's parameters. The checks at the end turn whatever user code hands over
+(parameters, gradients) into float arrays, or into a ValueError naming the block and the shapes.
 """
 
 from __future__ import annotations
@@ -82,8 +83,7 @@ class ModelObjective:
         self.model, self.X, self.y, self.loss_scale = model, X, y, loss_scale
         self.params = model.params
         for name, value in self.params.items():
-            if not isinstance(value, np.ndarray) or value.dtype.kind != "f":
-                raise ValueError(f"model.params[{name!r}] must be a float numpy array")
+            check_parameter(f"model.params[{name!r}]", value)
         result = model.loss(X, y)
         if not (isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], dict)
                 and np.ndim(result[0]) == 0):
@@ -92,12 +92,13 @@ class ModelObjective:
         J, grads = result
         missing = [k for k in self.params if k not in grads]
         if missing:
-            raise ValueError(f"model.loss returned no gradient for {', '.join(missing)}")
-        for k, v in self.params.items():
-            if np.shape(grads[k]) != v.shape:
-                raise ValueError(f"gradient of {k} has shape {np.shape(grads[k])}, expected {v.shape}")
+            raise ValueError(f"model.loss returned no gradient for {', '.join(missing)}; expected "
+                             + ", ".join(f"{k} {self.params[k].shape}" for k in missing))
         self.J0 = float(J) * loss_scale
-        self.analytic = {k: np.array(grads[k], dtype=np.float64) * loss_scale for k in self.params}
+        self.analytic = {
+            k: gradient_array(k, grads[k], v.shape, "model.loss(X, y)").astype(np.float64) * loss_scale
+            for k, v in self.params.items()
+        }
         self.deterministic = float(model.loss(X, y)[0]) * loss_scale == self.J0
         self.data_loss = self.reg_loss = None
 
@@ -116,3 +117,52 @@ class ModelObjective:
         finally:
             block.flat[flat] = original
         return float(J) * self.loss_scale, False
+
+
+TORCH_HINT = "gradviz checks numpy arrays; for PyTorch code use gradviz.torch"
+
+
+def function_name(function) -> str:
+    """How a user's function is called in messages: its __name__, else its type's name."""
+    return getattr(function, "__name__", None) or type(function).__name__
+
+
+def is_torch_tensor(value: object) -> bool:
+    """Whether value is a torch tensor (told by its type, without importing torch)."""
+    return any(t.__module__.split(".")[0] == "torch" for t in type(value).__mro__)
+
+
+def check_parameter(label: str, value: object) -> None:
+    """Raise a ValueError naming ``label`` unless value is a real float numpy array."""
+    if is_torch_tensor(value):
+        raise ValueError(f"{label} is a torch.Tensor: {TORCH_HINT}")
+    if not isinstance(value, np.ndarray):
+        raise ValueError(f"{label} is a {type(value).__name__}, not a numpy array: store it as "
+                         "np.asarray(value, dtype=np.float64)")
+    if value.dtype.kind == "c":
+        raise ValueError(f"{label} is {value.dtype}: gradviz checks real parameters (float arrays)")
+    if value.dtype.kind != "f":
+        raise ValueError(f"{label} holds {value.dtype} values, which a step of ε cannot move: make "
+                         "it a float array (.astype(np.float64))")
+
+
+def gradient_array(name: str, grad: object, shape: tuple[int, ...], source: str) -> np.ndarray:
+    """Backprop's gradient of parameter ``name`` as a float array of ``shape``, or a ValueError
+    naming the block, the shape expected and what ``source`` gave instead."""
+    expected = f"expected a float array of shape {shape}, the shape of {name}"
+    if grad is None:
+        raise ValueError(f"{source} returned None as the gradient of {name} (not computed yet?); "
+                         f"{expected}")
+    if is_torch_tensor(grad):
+        raise ValueError(f"{source} returned a torch.Tensor as the gradient of {name}: {TORCH_HINT}")
+    try:
+        array = np.asarray(grad)
+    except (TypeError, ValueError):
+        array = np.asarray(None)
+    if array.dtype.kind != "f":
+        raise ValueError(f"the gradient of {name} from {source} is {type(grad).__name__} of "
+                         f"{array.dtype} values with shape {array.shape}; {expected}")
+    if array.shape != tuple(shape):
+        raise ValueError(f"the gradient of {name} has shape {array.shape}, expected {tuple(shape)} "
+                         f"(the shape of {name}); it came from {source}")
+    return array

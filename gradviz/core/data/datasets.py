@@ -6,17 +6,17 @@ integer labels (m,). ``targets`` turns labels into the y that a network's loss e
 
 from __future__ import annotations
 
-import csv
-import math
-import zipfile
 from dataclasses import dataclass
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gradviz.core.model.spec import LOSSES
+from gradviz.core.data.datafiles import read_csv, read_npz
+from gradviz.core.data.files import as_path
+from gradviz.core.model import fields
+from gradviz.core.model.memory import require_memory
+from gradviz.core.model.spec import LOSSES, MAX_INPUT_DIM, MAX_SEED, MAX_UNITS
 
 DATASETS = ("spiral", "circles", "moons", "xor", "blobs")
 
@@ -24,6 +24,8 @@ DATASETS = ("spiral", "circles", "moons", "xor", "blobs")
 #: standard deviation of each blob
 DEFAULT_NOISE = {"spiral": 0.2, "circles": 0.08, "moons": 0.1, "xor": 0.1, "blobs": 1.0}
 DEFAULT_CLASSES = {"spiral": 3, "circles": 2, "moons": 2, "xor": 2, "blobs": 3}
+#: the most examples a data set may have (memory is checked as well)
+MAX_EXAMPLES = 10_000_000
 #: ``raw`` data sets: feature i is multiplied by RAW_SCALE[i % 2] and shifted by RAW_OFFSET[i % 2],
 #: like measurements in units of different sizes, away from the origin
 RAW_SCALE = (2.0, 0.2)
@@ -68,33 +70,25 @@ def make_dataset(
     DEFAULT_NOISE[name]. ``raw``: un-normalized features (RAW_SCALE, RAW_OFFSET), so that input
     normalization has something to do; otherwise the sets are centred with features of size ~1.
     """
-    if name not in DATASETS:
-        raise ValueError(f"name must be one of {', '.join(DATASETS)}; got {name!r}")
-    if isinstance(m, bool) or not isinstance(m, Integral) or m < 1:
-        raise ValueError(f"m must be a whole number >= 1; got {m!r}")
-    k = DEFAULT_CLASSES[name] if n_classes is None else n_classes
-    if isinstance(k, bool) or not isinstance(k, Integral) or k < 2:
-        raise ValueError(f"n_classes must be a whole number >= 2; got {k!r}")
+    fields.choice("name", name, DATASETS)
+    m = fields.whole("m", m, low=1, high=MAX_EXAMPLES)
+    k = fields.whole("n_classes", DEFAULT_CLASSES[name] if n_classes is None else n_classes,
+                     low=2, high=MAX_UNITS)
     if name in ("circles", "moons", "xor") and k != 2:
         raise ValueError(f"{name!r} has exactly 2 classes; got n_classes={k}")
     if m < k:
         raise ValueError(f"m must be at least n_classes ({k}) so every class has an example; got {m}")
-    if isinstance(input_dim, bool) or not isinstance(input_dim, Integral) or input_dim < 1:
-        raise ValueError(f"input_dim must be a whole number >= 1; got {input_dim!r}")
+    input_dim = fields.whole("input_dim", input_dim, low=1, high=MAX_INPUT_DIM)
     if name != "blobs" and input_dim != 2:
         raise ValueError(f"{name!r} is 2-D: input_dim must be 2 (only 'blobs' takes other sizes); "
                          f"got {input_dim}")
-    noise = DEFAULT_NOISE[name] if noise is None else noise
-    if isinstance(noise, bool) or not isinstance(noise, Real) or not (
-        math.isfinite(noise) and noise >= 0
-    ):
-        raise ValueError(f"noise must be a finite number >= 0; got {noise!r}")
-    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {seed!r}")
+    noise = fields.number("noise", DEFAULT_NOISE[name] if noise is None else noise, low=0.0)
+    seed = fields.whole("seed", seed, low=0, high=MAX_SEED)
+    require_memory(4 * m * (input_dim + 1) * 8, f"a data set of {m:,} examples")
 
     rng = np.random.default_rng(seed)
     labels = np.arange(m) % k  # classes as even as m allows
-    X = _MAKERS[name](rng, labels, k, input_dim, float(noise))
+    X = _MAKERS[name](rng, labels, k, input_dim, noise)
     if raw:
         rows = np.arange(input_dim) % 2
         X = X * np.take(RAW_SCALE, rows)[:, None] + np.take(RAW_OFFSET, rows)[:, None]
@@ -152,96 +146,15 @@ def load_dataset(path: str | Path) -> Dataset:
     .csv: comma-separated numbers, the last column the integer label; an optional header row.
     .npz: "X" with shape (m, n_x) and "y" with shape (m,). Returns X transposed to (n_x, m).
     """
-    path = Path(path)
+    path = as_path("path", path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".npz"):
         raise ValueError(f"{path.name}: the file must end in .csv or .npz; got {path.suffix or 'none'!r}")
-    if not path.is_file():
+    if not path.exists():
         raise ValueError(f"{path}: no such file")
-    if path.stat().st_size == 0:
-        raise ValueError(f"{path.name}: the file is empty")
-    if suffix == ".csv":
-        rows, labels = _read_csv(path)
-    else:
-        rows, labels = _read_npz(path)
+    rows, labels = read_csv(path) if suffix == ".csv" else read_npz(path)
     labels = _check_labels(path.name, labels)
     return Dataset(np.ascontiguousarray(rows.T), labels, int(labels.max()) + 1, path.stem)
-
-
-def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            lines = [(n, [cell.strip() for cell in row])
-                     for n, row in enumerate(csv.reader(handle), start=1) if any(c.strip() for c in row)]
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ValueError(f"{path.name}: not a readable text CSV file ({exc})") from None
-    if lines and not any(_is_number(cell) for cell in lines[0][1]):
-        lines = lines[1:]  # a header row: no cell is a number
-    if not lines:
-        raise ValueError(f"{path.name}: the file holds no examples")
-    width = len(lines[0][1])
-    if width < 2:
-        raise ValueError(f"{path.name}: each row needs at least one feature and a label (the last "
-                         f"column), separated by commas; row {lines[0][0]} has 1 column")
-    data = np.empty((len(lines), width))
-    for i, (n, cells) in enumerate(lines):
-        if len(cells) != width:
-            raise ValueError(f"{path.name}: row {n} has {len(cells)} columns; the rows above have {width}")
-        for j, cell in enumerate(cells):
-            try:
-                data[i, j] = float(cell)
-            except ValueError:
-                raise ValueError(f"{path.name}: row {n}, column {j + 1}: {cell!r} is not a number") from None
-            if not math.isfinite(data[i, j]):
-                raise ValueError(f"{path.name}: row {n}, column {j + 1} is {cell!r}; "
-                                 "every value must be a finite number")
-    return data[:, :-1], data[:, -1]
-
-
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
-
-
-def _read_npz(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    name = path.name
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{name}: not a .npz archive (save one with np.savez(path, X=X, y=y))")
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            keys = list(archive.keys())
-            if "X" not in keys or "y" not in keys:
-                raise ValueError(f"{name}: the archive needs arrays 'X' (m, n_x) and 'y' (m,); "
-                                 f"it holds {', '.join(keys) or 'nothing'}")
-            X, y = archive["X"], archive["y"]
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ValueError(f"{name}: not a readable .npz archive ({exc})") from None
-    except ValueError as exc:
-        if str(exc).startswith(name):
-            raise
-        raise ValueError(f"{name}: X and y must be numeric arrays ({exc})") from None
-    for key, arr in (("X", X), ("y", y)):
-        if arr.dtype.kind not in "biuf":
-            raise ValueError(f"{name}: {key} must hold numbers; it has dtype {arr.dtype}")
-    if X.ndim != 2:
-        raise ValueError(f"{name}: X must have shape (m, n_x), one example per row; got {X.shape}")
-    if X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"{name}: the file holds no examples (X has shape {X.shape})")
-    if y.ndim == 2 and 1 in y.shape:
-        y = y.reshape(-1)
-    if y.ndim != 1:
-        raise ValueError(f"{name}: y must have shape (m,), one label per example; got {y.shape}")
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{name}: X has {X.shape[0]} examples (rows) but y has {y.shape[0]} labels")
-    X = X.astype(np.float64)
-    bad = np.argwhere(~np.isfinite(X))
-    if bad.size:
-        row, col = bad[0]
-        raise ValueError(f"{name}: X[{row}, {col}] is {X[row, col]}; every value must be a finite number")
-    return X, y.astype(np.float64)
 
 
 def _check_labels(name: str, labels: np.ndarray) -> np.ndarray:
@@ -257,10 +170,11 @@ def _check_labels(name: str, labels: np.ndarray) -> np.ndarray:
 # -- train / dev ------------------------------------------------------------------------------
 def split(dataset: Dataset, dev_fraction: float = 0.2, seed: int = 0) -> tuple[Dataset, Dataset]:
     """Shuffle (seeded) and split into (train, dev); dev gets round(m·dev_fraction) examples (>= 1)."""
-    if isinstance(dev_fraction, bool) or not isinstance(dev_fraction, Real) or not (
-        0.0 < dev_fraction < 1.0
-    ):
-        raise ValueError(f"dev_fraction must be a number in (0, 1); got {dev_fraction!r}")
+    if not isinstance(dataset, Dataset):
+        raise ValueError(f"dataset must be a Dataset; got {fields.quote(dataset)}")
+    dev_fraction = fields.number("dev_fraction", dev_fraction, low=0.0, high=1.0, low_open=True,
+                                 high_open=True)
+    seed = fields.whole("seed", seed, low=0, high=MAX_SEED)
     m = dataset.m
     if m < 2:
         raise ValueError(f"splitting needs at least 2 examples; {dataset.name or 'the data set'} has {m}")

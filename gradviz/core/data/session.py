@@ -4,51 +4,39 @@ optionally the parameters. Presets and lessons are session files too."""
 from __future__ import annotations
 
 import json
-import math
+import os
 from dataclasses import asdict, dataclass, field, fields
-from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from gradviz.core.check.gradcheck import METHODS
+from gradviz.core.check.gradcheck import MAX_EPSILON, METHODS
 from gradviz.core.check.objective import DROPOUT_MODES
+from gradviz.core.data.datasets import DATASETS, MAX_EXAMPLES
+from gradviz.core.data.files import MAX_SESSION_BYTES, as_path, atomic_write, read_text_bounded
+from gradviz.core.model import fields as check
 from gradviz.core.model.bugs import BUG_KINDS, Bug
-from gradviz.core.model.network import TERMS
-from gradviz.core.model.spec import NetworkSpec
+from gradviz.core.model.network import TERMS, real_array
+from gradviz.core.model.spec import MAX_SEED, MAX_UNITS, NetworkSpec
 
 FORMAT = "gradviz-session"
 VERSION = 1
 OPTIMIZERS = ("sgd", "momentum", "adam")
-
-
-def _number(name: str, value: Any, *, low: float = 0.0, inclusive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number; got {value!r}")
-    if value < low or (value == low and not inclusive):
-        raise ValueError(f"{name} must be {'>=' if inclusive else '>'} {low}; got {value!r}")
-    return float(value)
-
-
-def _count(name: str, value: Any, *, allow_none: bool = False) -> int | None:
-    if value is None and allow_none:
-        return None
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
-    return int(value)
+#: the most bugs a session plants at once, and the longest title and notes
+MAX_BUGS = 16
+MAX_TEXT = 100_000
 
 
 def _seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 0:
-        raise ValueError(f"seed must be a whole number >= 0; got {value!r}")
-    return int(value)
+    return check.whole("seed", value, low=0, high=MAX_SEED)
 
 
-def _choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
-    return value
+def _bug(value: Any) -> str:
+    text = check.text("check.bug", value, max_chars=100)
+    bug = Bug.parse(text)
+    check.choice("bug kind", bug.kind, tuple(BUG_KINDS))
+    return str(bug)
 
 
 @dataclass
@@ -61,18 +49,29 @@ class CheckSettings:
     terms: str = "all"
     sample: int | None = None
     seed: int = 0
-    bug: str | None = None  # "KIND:LAYER"
+    bug: str | list[str] | None = None  # "KIND:LAYER", or a list of them to plant several
 
     def __post_init__(self) -> None:
-        self.epsilon = _number("epsilon", self.epsilon)
-        _choice("method", self.method, METHODS)
-        _choice("dropout", self.dropout, DROPOUT_MODES)
-        _choice("terms", self.terms, TERMS)
-        self.sample = _count("sample", self.sample, allow_none=True)
+        self.epsilon = check.number("epsilon", self.epsilon, low=0.0, high=MAX_EPSILON, low_open=True)
+        check.choice("method", self.method, METHODS)
+        check.choice("dropout", self.dropout, DROPOUT_MODES)
+        check.choice("terms", self.terms, TERMS)
+        self.sample = check.optional_whole("sample", self.sample, low=1)
         self.seed = _seed(self.seed)
-        if self.bug is not None:
-            bug = Bug.parse(self.bug)
-            _choice("bug kind", bug.kind, tuple(BUG_KINDS))
+        if isinstance(self.bug, list | tuple):
+            if not 1 <= len(self.bug) <= MAX_BUGS:
+                raise ValueError(f"check.bug must list from 1 to {MAX_BUGS} bugs KIND:LAYER; "
+                                 f"got {len(self.bug)}")
+            bugs = list(dict.fromkeys(_bug(b) for b in self.bug))
+            self.bug = bugs[0] if len(bugs) == 1 else bugs
+        elif self.bug is not None:
+            self.bug = _bug(self.bug)
+
+    @property
+    def bugs(self) -> list[Bug]:
+        """The bugs to plant, in order (none, one or several)."""
+        texts = [] if self.bug is None else [self.bug] if isinstance(self.bug, str) else self.bug
+        return [Bug.parse(text) for text in texts]
 
     def check_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for gradient_check / iter_gradient_check."""
@@ -97,14 +96,20 @@ class DataSettings:
     check_examples: int = 8
 
     def __post_init__(self) -> None:
-        self.m = _count("m", self.m)
-        self.n_classes = _count("n_classes", self.n_classes, allow_none=True)
-        self.check_examples = _count("check_examples", self.check_examples)
+        check.choice("dataset", self.dataset, DATASETS)
+        self.m = check.whole("m", self.m, low=1, high=MAX_EXAMPLES)
+        self.n_classes = check.optional_whole("n_classes", self.n_classes, low=2, high=MAX_UNITS)
+        self.check_examples = check.whole("check_examples", self.check_examples, low=1, high=MAX_EXAMPLES)
         self.seed = _seed(self.seed)
         if self.noise is not None:
-            self.noise = _number("noise", self.noise, inclusive=True)
-        if not 0.0 < _number("dev_fraction", self.dev_fraction, inclusive=True) < 1.0:
-            raise ValueError(f"dev_fraction must be in (0, 1); got {self.dev_fraction!r}")
+            self.noise = check.number("noise", self.noise, low=0.0, high=1e6)
+        if self.path is not None:
+            self.path = check.text("data.path", self.path, max_chars=4096)
+            if not self.path or "\0" in self.path:
+                raise ValueError("data.path must be a file path (or null for a built-in data set)")
+        self.dev_fraction = check.number("dev_fraction", self.dev_fraction, low=0.0, high=1.0,
+                                         low_open=True, high_open=True)
+        self.normalize = check.flag("normalize", self.normalize)
 
 
 @dataclass
@@ -114,9 +119,9 @@ class TrainingSettings:
     batch_size: int | None = 64
 
     def __post_init__(self) -> None:
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        self.lr = _number("lr", self.lr)
-        self.batch_size = _count("batch_size", self.batch_size, allow_none=True)
+        check.choice("optimizer", self.optimizer, OPTIMIZERS)
+        self.lr = check.number("lr", self.lr, low=0.0, low_open=True)
+        self.batch_size = check.optional_whole("batch_size", self.batch_size, low=1, high=MAX_EXAMPLES)
 
 
 @dataclass
@@ -159,8 +164,13 @@ class Session:
         if data.get("format") != FORMAT:
             raise ValueError(f"not a gradviz session: 'format' must be {FORMAT!r}")
         version = data.get("version")
-        if version != VERSION:
-            raise ValueError(f"session version {version!r} is not supported (this gradviz reads {VERSION})")
+        if type(version) is not int or version != VERSION:
+            raise ValueError(f"session version {check.quote(version)} is not supported "
+                             f"(this gradviz reads version {VERSION})")
+        unknown = set(data) - {"format", "version", "title", "notes", "spec", "data", "check",
+                               "training", "params"}
+        if unknown:
+            raise ValueError(f"unknown session field(s): {check.quote(', '.join(sorted(map(str, unknown))))}")
         if "spec" not in data:
             raise ValueError("the session has no 'spec' (the network)")
         spec = NetworkSpec.from_dict(data["spec"])
@@ -169,8 +179,8 @@ class Session:
             _section(DataSettings, data.get("data", {}), "data"),
             _section(CheckSettings, data.get("check", {}), "check"),
             _section(TrainingSettings, data.get("training", {}), "training"),
-            title=str(data.get("title", "")),
-            notes=str(data.get("notes", "")),
+            title=check.text("title", data.get("title", ""), max_chars=MAX_TEXT),
+            notes=check.text("notes", data.get("notes", ""), max_chars=MAX_TEXT),
         )
         if data.get("params") is not None:
             session.params = _read_params(spec, data["params"])
@@ -178,32 +188,41 @@ class Session:
 
     @classmethod
     def from_json(cls, text: str) -> Session:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON ({exc.msg} at line {exc.lineno})") from None
-        return cls.from_dict(data)
+        return cls.from_dict(check.parse_json(text))
 
     @classmethod
     def load(cls, path: str | Path) -> Session:
-        path = Path(path)
+        """Read a session file (a regular file of at most MAX_SESSION_BYTES). A relative data
+        path in it is taken relative to the session file's folder."""
+        path = as_path("path", path)
+        text = read_text_bounded(path, MAX_SESSION_BYTES)
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
-        except UnicodeDecodeError:
-            raise ValueError(f"{path} is not a text file") from None
-        try:
-            return cls.from_json(text)
+            session = cls.from_json(text)
         except ValueError as exc:
             raise ValueError(f"{path.name}: {exc}") from None
+        if session.data.path and not os.path.isabs(session.data.path):
+            session.data.path = os.path.normpath(path.parent.absolute() / session.data.path)
+        return session
 
     def save(self, path: str | Path, include_params: bool = True) -> None:
-        """Write atomically: a failed write leaves an existing file as it was."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(include_params), encoding="utf-8")
-        tmp.replace(path)
+        """Write atomically (see files.atomic_write): a failed save raises SaveError and leaves an
+        existing file as it was. A data file inside the session's folder is written relative to it."""
+        path = as_path("path", path)
+        data = self.to_dict(include_params)
+        data["data"]["path"] = relative_data_path(self.data.path, path.parent)
+        atomic_write(path, json.dumps(data, indent=2).encode("utf-8"))
+
+
+def relative_data_path(data_path: str | None, folder: Path) -> str | None:
+    """data_path relative to ``folder`` when the file lies inside it (so that the session and its
+    data can be moved together), else as given."""
+    if not data_path:
+        return data_path
+    absolute = Path(os.path.abspath(data_path))
+    try:
+        return absolute.relative_to(Path(os.path.abspath(folder))).as_posix()
+    except ValueError:
+        return data_path
 
 
 def _section(cls, values: Any, name: str):
@@ -212,7 +231,8 @@ def _section(cls, values: Any, name: str):
     known = {f.name for f in fields(cls)}
     unknown = set(values) - known
     if unknown:
-        raise ValueError(f"unknown {name} setting(s): {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown {name} setting(s): {check.quote(', '.join(sorted(map(str, unknown))))}; "
+                         f"known: {', '.join(sorted(known))}")
     return cls(**values)
 
 
@@ -225,10 +245,7 @@ def _read_params(spec: NetworkSpec, raw: Any) -> dict[str, np.ndarray]:
         for name, shape in ((f"W{l}", (sizes[l], sizes[l - 1])), (f"b{l}", (sizes[l], 1))):
             if name not in raw:
                 raise ValueError(f"params lack {name}")
-            try:
-                value = np.array(raw[name], dtype=np.float64)
-            except (TypeError, ValueError):
-                raise ValueError(f"params {name} must be an array of numbers") from None
+            value = real_array(f"params {name}", raw[name])
             if value.shape != shape:
                 raise ValueError(f"params {name} must have shape {shape} for this network; got {value.shape}")
             if not np.all(np.isfinite(value)):

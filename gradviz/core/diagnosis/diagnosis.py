@@ -12,7 +12,8 @@ the verdict that counts the kinks is explained too. A failing block is read from
 - misplaced: every entry of a bias is the sum of the numeric one (summed over the wrong axis);
 - sign / scale: a = c·n (or, with regularization, a − R = c·(n − R): the data part alone);
 - misplaced: a is n transposed or shuffled;
-- rows / columns: the errors sit in some rows (units) or columns (inputs) only;
+- rows / columns: the errors sit in some rows (units) or columns (inputs) only, read on the
+  last two axes of a block of 2 or more dimensions (some entries of a 1-D block);
 - unexplained: none of the above.
 
 Then the layers are read together: when the blocks of one layer l and of layers before it fail
@@ -324,7 +325,7 @@ class _Pattern:
     def summed(self) -> Diagnosis | None:
         """A vector (a bias) whose every entry is the sum of the numeric one: the wrong axis."""
         a, n = self.full_a, self.full_n
-        if not self.used.all() or a.size < 2 or a.size != max(a.shape):
+        if not self.used.all() or a.size < 2 or a.size != max(a.shape, default=1):
             return None
         total = float(n.sum())
         if not self.explains(a.ravel() - total):
@@ -340,8 +341,8 @@ class _Pattern:
 
     def misplaced(self) -> Diagnosis | None:
         a, n, full = self.full_a, self.full_n, self.used.all()
-        if len(self.shape) == 2 and self.shape[0] == self.shape[1] and self.shape[0] > 1:
-            residual = a.T[self.used] - self.n
+        if len(self.shape) >= 2 and self.shape[-2] == self.shape[-1] > 1:
+            residual = np.swapaxes(a, -1, -2)[self.used] - self.n
             if self.explains(residual):
                 return Diagnosis(
                     self.name, "misplaced",
@@ -361,35 +362,49 @@ class _Pattern:
         return None
 
     def confined(self) -> Diagnosis | None:
-        if len(self.shape) != 2:
+        """Errors in some rows or columns only: of the last two axes of a block of 2 or more
+        dimensions (a conv weight (F, C, kh, kw) is read as kh × kw), or some entries of a 1-D
+        block. A scalar has no pattern to read."""
+        ndim = len(self.shape)
+        if ndim == 0:
             return None
         found = []
         words = ("units", "inputs") if self.context.spec is not None else ("rows", "columns")
-        for axis, kind, what in ((1, "rows", words[0]), (0, "columns", words[1])):
+        readings = [(-1, "rows", "entries")] if ndim == 1 else [(-2, "rows", words[0]),
+                                                                 (-1, "columns", words[1])]
+        for axis, kind, what in readings:
             lines = self._bad_lines(axis)
             if lines is not None:
-                total = self.shape[0] if kind == "rows" else self.shape[1]
-                found.append((len(lines) / total, kind, what, lines, total))
+                found.append((len(lines) / self.shape[axis], kind, what, lines, self.shape[axis]))
         if not found:
             return None
         _, kind, what, lines, total = min(found, key=lambda f: f[0])
         listed = ", ".join(map(str, lines))
+        if ndim == 1:
+            where, rest = f"entries {listed}", what
+        else:
+            where, rest = f"{kind} {listed}" + (" of the last two axes" if ndim > 2 else ""), kind
         return Diagnosis(
             self.name, kind,
-            f"the errors in {self.g} are confined to {kind} {listed} ({len(lines)} of {total} "
-            f"{what}; difference {self.difference:.1e}, the other {kind} agree): look at how "
+            f"the errors in {self.g} are confined to {where} ({len(lines)} of {total} "
+            f"{what}; difference {self.difference:.1e}, the other {rest} agree): look at how "
             f"backprop treats those {what if what != kind else 'entries'}",
             indices=tuple(lines),
         )
 
     def _bad_lines(self, axis: int) -> list[int] | None:
-        """Indices of the rows (axis 1) or columns (axis 0) that hold the errors, if only some do."""
+        """Indices along ``axis`` (-2: rows, -1: columns) that hold the errors, if only some do."""
         used = self.used
-        error = np.linalg.norm(np.where(used, self.full_a - self.full_n, 0.0), axis=axis)
-        scale = sum(np.linalg.norm(np.where(used, x, 0.0), axis=axis) for x in (self.full_a, self.full_n))
-        noise = NOISE_FACTOR * np.linalg.norm(self.full_floor, axis=axis)
+        others = tuple(i for i in range(len(self.shape)) if i != len(self.shape) + axis)
+
+        def norm(x: np.ndarray) -> np.ndarray:
+            return np.sqrt(np.sum(np.where(used, x, 0.0) ** 2, axis=others))
+
+        error = norm(self.full_a - self.full_n)
+        scale = norm(self.full_a) + norm(self.full_n)
+        noise = NOISE_FACTOR * norm(self.full_floor)
         bad = (error > OK * scale) & (error > noise)
-        checked = used.any(axis=axis)
+        checked = used.any(axis=others)
         if not bad.any() or bad.sum() == checked.sum():
             return None
         return [int(i) for i in np.flatnonzero(bad)]

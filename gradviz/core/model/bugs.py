@@ -32,6 +32,8 @@ class Bug:
     @classmethod
     def parse(cls, text: str) -> Bug:
         """Parse "KIND:LAYER" (as on the command line)."""
+        if not isinstance(text, str):
+            raise ValueError(f"a bug is written KIND:LAYER, e.g. dW_x2:2; got {text!r:.40}")
         kind, sep, layer = text.partition(":")
         if not sep or not layer.strip().isdigit():
             raise ValueError(f"a bug is written KIND:LAYER, e.g. dW_x2:2; got {text!r}")

@@ -49,10 +49,18 @@ def activation_forward(Z: np.ndarray, kind: str) -> np.ndarray:
     if kind == "tanh":
         return np.tanh(Z)
     if kind == "sigmoid":
-        return 1 / (1 + np.exp(-Z))
+        return sigmoid(Z)
     if kind == "linear":
         return Z
     raise ValueError(f"unknown activation {kind!r}")
+
+
+def sigmoid(Z: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^(−Z)) without overflow: e^(−|Z|) only; complex-safe (branches on the real part,
+    each branch the same analytic function)."""
+    positive = Z.real >= 0
+    e = np.exp(np.where(positive, -Z, Z))
+    return np.where(positive, 1, e) / (1 + e)
 
 
 def activation_backward(

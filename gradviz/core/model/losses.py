@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradviz.core.model.layers import sigmoid
+
 
 def softmax_ce(scores: np.ndarray, y: np.ndarray) -> tuple[complex, np.ndarray, None]:
     """J = mean(-log softmax(scores)[y]); y: int labels, shape (m,)."""
@@ -49,10 +51,17 @@ def bce(a: np.ndarray, y: np.ndarray, logits: np.ndarray | None = None) -> tuple
         log_a, log_1ma, one_minus_a = np.log(a), np.log(1 - a), 1 - a
     else:
         log_a, log_1ma = -_softplus(-logits), -_softplus(logits)
-        one_minus_a = 1 / (1 + np.exp(logits))
+        one_minus_a = sigmoid(-logits)
     J = -(y * log_a + (1 - y) * log_1ma).sum() / m
-    da = (a - y) / (a * one_minus_a)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a saturated output: see bce_output_gradient
+        da = (a - y) / (a * one_minus_a)
     return J, da, None
+
+
+def bce_output_gradient(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """dJ/dz of bce through the output sigmoid, per example: σ(z) − y (sum over examples), to
+    full relative precision even where σ(z) rounds to 0 or 1 (then σ(z) − 1 = −σ(−z))."""
+    return np.where(y == 1, -sigmoid(-logits), sigmoid(logits))
 
 
 def _softplus(z: np.ndarray) -> np.ndarray:

@@ -12,7 +12,9 @@ import numpy as np
 
 from gradviz.core.model import layers as ops
 from gradviz.core.model.bugs import Bug, validate_bug
-from gradviz.core.model.losses import LOSS_FUNCTIONS, bce
+from gradviz.core.model.fields import quote
+from gradviz.core.model.losses import LOSS_FUNCTIONS, bce, bce_output_gradient
+from gradviz.core.model.memory import network_estimate, require_memory
 from gradviz.core.model.spec import NetworkSpec
 
 TERMS = ("all", "data", "reg")
@@ -38,15 +40,29 @@ def init_params(spec: NetworkSpec, rng: np.random.Generator) -> dict[str, np.nda
     return params
 
 
+def real_array(name: str, value: object) -> np.ndarray:
+    """value as a float64 array, or ValueError when it is not real numbers (complex refused)."""
+    try:
+        array = np.asarray(value)
+        if array.dtype.kind == "c":
+            raise ValueError(f"{name} must hold real numbers; complex values are not supported")
+        return np.asarray(array, dtype=np.float64)
+    except (TypeError, OverflowError):
+        raise ValueError(f"{name} must be numeric") from None
+    except ValueError as exc:
+        if str(exc).startswith(name):
+            raise
+        raise ValueError(f"{name} must be numeric") from None
+
+
 def validate_data(spec: NetworkSpec, X: object, y: object) -> tuple[np.ndarray, np.ndarray]:
     """Return (X (n0, m), y) as arrays in the network's layout, or raise ValueError naming the fault.
 
     y: int labels (m,) for softmax_ce / svm; 0/1 labels (1, m) for bce; targets (n[L], m) for mse.
     """
-    try:
-        X = np.asarray(X, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("X must be numeric") from None
+    if X is None or y is None:
+        raise ValueError("the built-in Network needs examples: pass X and y")
+    X = real_array("X", X)
     if X.ndim != 2 or X.shape[0] != spec.input_dim:
         raise ValueError(
             f"X must have shape (input_dim={spec.input_dim}, m) with one example per column; "
@@ -57,10 +73,7 @@ def validate_data(spec: NetworkSpec, X: object, y: object) -> tuple[np.ndarray, 
         raise ValueError("X holds no examples")
     if not np.all(np.isfinite(X)):
         raise ValueError("X contains NaN or Inf")
-    try:
-        y = np.asarray(y, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError("y must be numeric") from None
+    y = real_array("y", y)
     if not np.all(np.isfinite(y)):
         raise ValueError("y contains NaN or Inf")
     n_out = spec.layers[-1].units
@@ -98,12 +111,15 @@ class Network:
     """A fully connected network built from a NetworkSpec (course notation, Ng's backprop)."""
 
     def __init__(self, spec: NetworkSpec, params: dict[str, np.ndarray] | None = None) -> None:
+        if not isinstance(spec, NetworkSpec):
+            raise ValueError(f"spec must be a NetworkSpec; got {quote(spec)}")
+        require_memory(network_estimate(spec).total)
         self.spec = spec
         self.rng = np.random.default_rng(spec.seed)
         self.params = init_params(spec, self.rng)
         if params is not None:
             self.set_params(params)
-        self.bug: Bug | None = None
+        self.bugs: tuple[Bug, ...] = ()
 
     # -- parameters --------------------------------------------------------------------------
     @property
@@ -112,19 +128,46 @@ class Network:
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Copy ``params`` in, cast to the spec's dtype; names and shapes must match."""
+        if not isinstance(params, dict):
+            raise ValueError(f"params must be a dict of arrays keyed W1, b1, ...; got {quote(params)}")
         for name, current in self.params.items():
             if name not in params:
                 raise ValueError(f"params lack {name}")
             value = np.asarray(params[name])
+            if value.dtype.kind not in "biuf":
+                raise ValueError(f"{name} must hold real numbers; it has dtype {value.dtype}"
+                                 + (" (complex parameters are not supported)" if value.dtype.kind == "c"
+                                    else ""))
             if value.shape != current.shape:
                 raise ValueError(f"{name} must have shape {current.shape}; got {value.shape}")
             if not np.all(np.isfinite(value)):
                 raise ValueError(f"{name} contains NaN or Inf")
             self.params[name] = value.astype(self.spec.dtype)
 
+    @property
+    def bug(self) -> Bug | None:
+        """The planted bug (the last one planted when there are several), or None."""
+        return self.bugs[-1] if self.bugs else None
+
+    @bug.setter
+    def bug(self, bug: Bug | None) -> None:
+        self.bugs = () if bug is None else (bug,)
+
     def inject_bug(self, kind: str, layer: int) -> None:
-        """Plant one catalogue bug in backprop (the forward pass and J stay correct)."""
-        W = self.params.get(f"W{layer}") if isinstance(layer, int) else None
+        """Plant one catalogue bug in backprop, in place of any planted before (the forward pass
+        and J stay correct)."""
+        self._validate_bug(kind, layer)
+        self.bugs = (Bug(kind, int(layer)),)
+
+    def add_bug(self, kind: str, layer: int) -> None:
+        """Plant one more catalogue bug beside those already planted."""
+        self._validate_bug(kind, layer)
+        bug = Bug(kind, int(layer))
+        if bug not in self.bugs:
+            self.bugs = (*self.bugs, bug)
+
+    def _validate_bug(self, kind: str, layer: int) -> None:
+        W = self.params.get(f"W{layer}") if isinstance(layer, int) and not isinstance(layer, bool) else None
         square = W is not None and W.shape[0] == W.shape[1]
         validate_bug(kind, layer, self.n_layers, square=square)
         if kind == "dW_no_reg" and not (self.spec.l2 or self.spec.l1):
@@ -135,10 +178,10 @@ class Network:
                                  f"layer {layer}")
             if self.spec.layers[layer - 1].keep_prob == 1.0:
                 raise ValueError(f"{kind} needs dropout at layer {layer}: set its keep_prob below 1")
-        self.bug = Bug(kind, layer)
 
     def clear_bug(self) -> None:
-        self.bug = None
+        """Remove every planted bug."""
+        self.bugs = ()
 
     def draw_masks(self, m: int, rng: np.random.Generator) -> dict[int, np.ndarray]:
         """One inverted-dropout mask (n[l], m) per hidden layer whose keep_prob < 1."""
@@ -208,10 +251,11 @@ class Network:
 
         m = X.shape[1]
         J = 0.0
-        dA = None
+        dA = dZ_out = None
         if terms in ("all", "data"):
             if spec.loss == "bce":
                 J, dA, hinge = bce(As[-1], y, logits=Zs[-1])
+                dZ_out = bce_output_gradient(Zs[-1], y) if backprop else None
             else:
                 J, dA, hinge = LOSS_FUNCTIONS[spec.loss](As[-1], y)
             if hinge is not None:
@@ -224,18 +268,20 @@ class Network:
                 J = J + spec.l1 / (2 * m) * sum(np.abs(W).sum() for W in Ws)
         if not backprop:
             return Evaluation(J, None, switches)
-        grads = self._backprop(dA, inputs, Zs, As, Ws, masks, terms, m)
+        grads = self._backprop(dA, dZ_out, inputs, Zs, As, Ws, masks, terms, m)
         return Evaluation(J, grads, switches)
 
-    def _backprop(self, dA, inputs, Zs, As, Ws, masks, terms, m) -> dict[str, np.ndarray]:
-        spec, bug = self.spec, self.bug
+    def _backprop(self, dA, dZ_out, inputs, Zs, As, Ws, masks, terms, m) -> dict[str, np.ndarray]:
+        """dZ_out: the output layer's dZ when the loss gives it directly (bce through its sigmoid)."""
+        spec, bugs = self.spec, self.bugs
         grads: dict[str, np.ndarray] = {}
 
         def planted(kind: str, l: int) -> bool:
-            return bug is not None and bug.kind == kind and bug.layer == l
+            return Bug(kind, l) in bugs
 
-        if dA is not None and bug is not None and bug.kind == "dscores_sign":
+        if dA is not None and any(bug.kind == "dscores_sign" for bug in bugs):
             dA = -dA
+            dZ_out = None if dZ_out is None else -dZ_out
         for l in range(self.n_layers, 0, -1):
             layer = spec.layers[l - 1]
             W = Ws[l - 1]
@@ -248,9 +294,12 @@ class Network:
                         apply_mask=not planted("dropout_mask_missing", l),
                         apply_scale=not planted("dropout_scale_missing", l),
                     )
-                dZ = ops.activation_backward(
-                    dA, Zs[l - 1], As[l - 1], layer.activation, wrong=planted("act_deriv", l)
-                )
+                if l == self.n_layers and dZ_out is not None and not planted("act_deriv", l):
+                    dZ = dZ_out
+                else:
+                    dZ = ops.activation_backward(
+                        dA, Zs[l - 1], As[l - 1], layer.activation, wrong=planted("act_deriv", l)
+                    )
                 dA, dW, db = ops.affine_backward(
                     dZ, inputs[l - 1], W,
                     db_scale=4.0 if planted("db_x4", l) else 1.0,

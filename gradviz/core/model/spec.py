@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import asdict, dataclass, field
-from numbers import Integral, Real
 from typing import Any
+
+from gradviz.core.model import fields
 
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "linear")
 LOSSES = ("softmax_ce", "svm", "bce", "mse")
@@ -15,25 +15,14 @@ DTYPES = ("float64", "float32", "float16")
 
 #: activations whose derivative jumps somewhere (a "kink")
 KINKED_ACTIVATIONS = ("relu", "leaky_relu")
-
-
-def _one_of(field_name: str, value: object, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise ValueError(f"{field_name} must be one of {', '.join(allowed)}; got {value!r}")
-
-
-def _non_negative(field_name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise ValueError(f"{field_name} must be a number; got {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{field_name} must be a finite number >= 0; got {value!r}")
-    return float(value)
-
-
-def _positive_int(field_name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
-        raise ValueError(f"{field_name} must be a whole number >= 1; got {value!r}")
-    return int(value)
+#: the most units a layer may have, features an example may have, and layers a network may have
+MAX_UNITS = 10_000
+MAX_INPUT_DIM = 1_000_000
+MAX_LAYERS = 100
+#: the largest seed (seeds are stored in JSON, where larger integers lose digits elsewhere)
+MAX_SEED = 2**63 - 1
+#: the largest init gain (a factor on every init's standard deviation)
+MAX_INIT_GAIN = 1000.0
 
 
 @dataclass
@@ -47,15 +36,11 @@ class LayerSpec:
     init: str | None = None
 
     def __post_init__(self) -> None:
-        self.units = _positive_int("units", self.units)
-        _one_of("activation", self.activation, ACTIVATIONS)
-        if isinstance(self.keep_prob, bool) or not isinstance(self.keep_prob, Real):
-            raise ValueError(f"keep_prob must be a number in (0, 1]; got {self.keep_prob!r}")
-        if not (0.0 < self.keep_prob <= 1.0):
-            raise ValueError(f"keep_prob must be in (0, 1]; got {self.keep_prob!r}")
-        self.keep_prob = float(self.keep_prob)
+        self.units = fields.whole("units", self.units, low=1, high=MAX_UNITS)
+        fields.choice("activation", self.activation, ACTIVATIONS)
+        self.keep_prob = fields.number("keep_prob", self.keep_prob, low=0.0, high=1.0, low_open=True)
         if self.init is not None:
-            _one_of("init", self.init, INITS)
+            fields.choice("init", self.init, INITS)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -66,7 +51,7 @@ class LayerSpec:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LayerSpec:
         if not isinstance(data, dict):
-            raise ValueError(f"a layer must be an object with 'units'; got {data!r}")
+            raise ValueError(f"a layer must be an object with 'units'; got {fields.quote(data)}")
         unknown = set(data) - {"units", "activation", "keep_prob", "init"}
         if unknown:
             raise ValueError(f"unknown layer field(s): {', '.join(sorted(unknown))}")
@@ -94,24 +79,24 @@ class NetworkSpec:
     init_gain: float = 1.0
 
     def __post_init__(self) -> None:
-        self.input_dim = _positive_int("input_dim", self.input_dim)
+        self.input_dim = fields.whole("input_dim", self.input_dim, low=1, high=MAX_INPUT_DIM)
+        if not isinstance(self.layers, list | tuple):
+            raise ValueError(f"layers must be a list of layers; got {fields.quote(self.layers)}")
+        if not 1 <= len(self.layers) <= MAX_LAYERS:
+            raise ValueError(f"layers must hold from 1 to {MAX_LAYERS} layers (the last is the output "
+                             f"layer); got {len(self.layers)}")
         self.layers = [
             layer if isinstance(layer, LayerSpec) else LayerSpec.from_dict(layer)
             for layer in self.layers
         ]
-        if not self.layers:
-            raise ValueError("layers must hold at least one layer (the output layer)")
-        _one_of("loss", self.loss, LOSSES)
-        self.l2 = _non_negative("l2", self.l2)
-        self.l1 = _non_negative("l1", self.l1)
-        _one_of("init", self.init, INITS)
-        _one_of("dtype", self.dtype, DTYPES)
-        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
-            raise ValueError(f"seed must be a whole number >= 0; got {self.seed!r}")
-        self.seed = int(self.seed)
-        self.init_gain = _non_negative("init_gain", self.init_gain)
-        if self.init_gain == 0:
-            raise ValueError("init_gain must be > 0 (use init 'zeros' for all-zero weights); got 0")
+        fields.choice("loss", self.loss, LOSSES)
+        self.l2 = fields.number("l2", self.l2, low=0.0)
+        self.l1 = fields.number("l1", self.l1, low=0.0)
+        fields.choice("init", self.init, INITS)
+        fields.choice("dtype", self.dtype, DTYPES)
+        self.seed = fields.whole("seed", self.seed, low=0, high=MAX_SEED)
+        self.init_gain = fields.number("init_gain", self.init_gain, low=0.0, low_open=True,
+                                       high=MAX_INIT_GAIN)
         self._check_output_layer()
 
     def _check_output_layer(self) -> None:
@@ -167,6 +152,8 @@ class NetworkSpec:
         layers = data.get("layers", [])
         if not isinstance(layers, list):
             raise ValueError("layers must be a list")
+        if len(layers) > MAX_LAYERS:
+            raise ValueError(f"layers must hold from 1 to {MAX_LAYERS} layers; got {len(layers)}")
         return cls(**{**data, "layers": [LayerSpec.from_dict(layer) for layer in layers]})
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -174,8 +161,4 @@ class NetworkSpec:
 
     @classmethod
     def from_json(cls, text: str) -> NetworkSpec:
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not valid JSON: {exc}") from None
-        return cls.from_dict(data)
+        return cls.from_dict(fields.parse_json(text))

@@ -10,15 +10,23 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 
+from gradviz.core.model import fields
 from gradviz.core.model.network import Network, validate_data
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 MOMENTUM_BETA = 0.9
 ADAM_BETA1, ADAM_BETA2, ADAM_EPS = 0.9, 0.999, 1e-8
+#: records kept in the history (older ones are dropped)
+MAX_STEPS = 10_000
+MAX_EPOCHS = 10_000
+#: training has diverged when the loss exceeds this many times max(its first value, 1) ...
+DIVERGENCE_LOSS_FACTOR = 1e3
+#: ... or a parameter exceeds this many times max(the largest initial |θ| of its block, 1)
+DIVERGENCE_PARAM_FACTOR = 1e6
 
 
 @dataclass
@@ -49,10 +57,33 @@ class StepRecord:
 
 @dataclass
 class History:
-    """Every step and epoch record since the start (or the last reset)."""
+    """The latest MAX_STEPS step records and MAX_EPOCHS epoch records, oldest first: memory stays
+    bounded however long training runs (``first_epoch`` and ``best`` keep the summary)."""
 
     steps: list[StepRecord] = field(default_factory=list)
     epochs: list[EpochRecord] = field(default_factory=list)
+    first_epoch: EpochRecord | None = None
+    dropped_steps: int = 0
+    dropped_epochs: int = 0
+
+    def add_step(self, record: StepRecord) -> None:
+        self.steps.append(record)
+        self.dropped_steps += _trim(self.steps, MAX_STEPS)
+
+    def add_epoch(self, record: EpochRecord) -> None:
+        if self.first_epoch is None:
+            self.first_epoch = record
+        self.epochs.append(record)
+        self.dropped_epochs += _trim(self.epochs, MAX_EPOCHS)
+
+
+def _trim(records: list, limit: int) -> int:
+    """Drop the oldest records once there are a tenth more than ``limit`` (amortized O(1))."""
+    excess = len(records) - limit
+    if excess <= limit // 10:
+        return 0
+    del records[:excess]
+    return excess
 
 
 class Trainer:
@@ -84,8 +115,7 @@ class Trainer:
         self.X_dev, self.y_dev = (None, None) if X_dev is None else validate_data(net.spec, X_dev, y_dev)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
-        if isinstance(lr, bool) or not isinstance(lr, Real) or not (math.isfinite(lr) and lr >= 0):
-            raise ValueError(f"lr must be a finite number >= 0; got {lr!r}")
+        lr = fields.number("lr", lr, low=0.0)
         m = self.X.shape[1]
         if batch_size is not None and (
             isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1
@@ -106,6 +136,7 @@ class Trainer:
         self.seed = seed
         self.patience = patience
         self._initial_params = {k: v.copy() for k, v in net.params.items()}
+        self._initial_scale = {k: float(np.abs(v).max(initial=0.0)) for k, v in net.params.items()}
         self._initial_net_rng = net.rng.bit_generator.state
         self.reset()
 
@@ -133,6 +164,7 @@ class Trainer:
         self.best_epoch: int | None = None
         self._best_dev = math.inf
         self._best_params: dict[str, np.ndarray] | None = None
+        self._first_loss: float | None = None
 
     # -- training ------------------------------------------------------------------------------
     def steps(self, n: int) -> Iterator[StepRecord]:
@@ -186,6 +218,9 @@ class Trainer:
             if not all(np.all(np.isfinite(v)) for v in new.values()):
                 return self._halt(f"the parameters overflowed at iteration {iteration}: "
                                   "lower the learning rate")
+            diverged = self._divergence(float(J), new, iteration)
+            if diverged:
+                return self._halt(diverged)
         self._commit_optimizer_state()
         for name, value in new.items():
             np.copyto(self.net.params[name], value)
@@ -198,8 +233,24 @@ class Trainer:
             self.epoch = epoch
             epoch_end = self._end_epoch()
         record = StepRecord(epoch, iteration, float(J), ratios, epoch_end)
-        self.history.steps.append(record)
+        self.history.add_step(record)
         return record
+
+    def _divergence(self, loss: float, new: dict[str, np.ndarray], iteration: int) -> str | None:
+        """Why training has diverged (for every optimizer), or None: the loss or a parameter grew
+        far beyond where it started."""
+        if self._first_loss is None:
+            self._first_loss = loss
+        if loss > DIVERGENCE_LOSS_FACTOR * max(abs(self._first_loss), 1.0):
+            return (f"training diverged at iteration {iteration}: the loss grew from "
+                    f"{self._first_loss:.3g} to {loss:.3g}; lower the learning rate")
+        for name, value in new.items():
+            start = self._initial_scale[name]
+            largest = float(np.abs(value).max(initial=0.0))
+            if largest > DIVERGENCE_PARAM_FACTOR * max(start, 1.0):
+                return (f"training diverged at iteration {iteration}: {name} reached {largest:.3g} "
+                        f"(it started at most {start:.3g}); lower the learning rate")
+        return None
 
     def _halt(self, reason: str) -> None:
         """Stop without applying the update (its optimizer state is dropped too)."""
@@ -254,7 +305,7 @@ class Trainer:
         if self.X_dev is not None:
             dev_loss, dev_acc = self._evaluate(self.X_dev, self.y_dev)
         record = EpochRecord(self.epoch, train_loss, train_acc, dev_loss, dev_acc)
-        self.history.epochs.append(record)
+        self.history.add_epoch(record)
         if dev_loss is not None:
             self._track_best(dev_loss)
         return record

@@ -55,7 +55,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     infinite, NaN where n is NaN (unchecked)."""
     scale = np.maximum(np.abs(analytic), np.abs(numeric))
     with np.errstate(divide="ignore", invalid="ignore"):
-        rel = np.abs(analytic - numeric) / scale
+        rel = np.asarray(np.abs(analytic - numeric) / scale)  # an array also for 0-D blocks
     rel[scale == 0] = 0.0
     infinite = np.isinf(analytic) | np.isinf(numeric)
     rel[infinite] = np.where(analytic == numeric, 0.0, 1.0)[infinite]
@@ -115,6 +115,18 @@ class BlockResult:
         """The norm ratio over this block's checked components."""
         c = self.checked
         return norm_ratio(self.numeric[c], self.analytic[c])
+
+    @property
+    def cs231n_rel_error(self) -> float:
+        """max |a − n| / max(1e-8, |a| + |n|) over the checked components: the number the CS231n
+        notebooks print per block (about 1e-7 or less when right); inf where a value is not
+        finite, NaN when nothing was checked."""
+        a, n = self.analytic[self.checked], self.numeric[self.checked]
+        if not a.size:
+            return math.nan
+        if not (np.all(np.isfinite(a)) and np.all(np.isfinite(n))):
+            return math.inf
+        return float(np.max(np.abs(a - n) / np.maximum(1e-8, np.abs(a) + np.abs(n))))
 
     @property
     def difference_without_kinks(self) -> float:
@@ -234,6 +246,24 @@ class CheckReport:
                      if b.diagnosis is not None]
         return list(dict.fromkeys(s for s in sentences if s))
 
+    # -- display -------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        from gradviz.core.report.notebook import report_repr
+
+        return report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter's view: conclusion, difference, per-block table, diagnosis and heatmap."""
+        from gradviz.core.report.notebook import report_html
+
+        return report_html(self)
+
+    def _repr_png_(self) -> bytes:
+        """The heatmap as PNG bytes (drawn without Qt)."""
+        from gradviz.core.report.picture import report_png
+
+        return report_png(self)
+
     # -- export --------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         def listed(a: np.ndarray) -> list:
@@ -261,6 +291,7 @@ class CheckReport:
                 name: {
                     "shape": list(b.analytic.shape),
                     "difference": number(b.difference),
+                    "cs231n_rel_error": number(b.cs231n_rel_error),
                     "analytic": listed(b.analytic),
                     "numeric": listed(b.numeric),
                     "kink": listed(b.kink),
@@ -297,8 +328,8 @@ class CheckReport:
         )
 
     def to_csv(self, path: str | None = None) -> str:
-        """One row per checked component: block, index, analytic, numeric, abs_error,
-        rel_error, kink. Writes to ``path`` when given; returns the text."""
+        """One row per checked component: block, index (a tuple such as "(2, 0, 1, 1)"), analytic,
+        numeric, abs_error, rel_error, kink. Writes to ``path`` when given; returns the text."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"])
@@ -306,7 +337,7 @@ class CheckReport:
             for flat in np.flatnonzero(b.checked):
                 c = self.component(name, int(flat))
                 writer.writerow([
-                    name, ",".join(map(str, c.index)), repr(c.analytic), repr(c.numeric),
+                    name, str(c.index), repr(c.analytic), repr(c.numeric),
                     repr(c.abs_error), repr(c.rel_error), int(c.kink),
                 ])
         text = out.getvalue()

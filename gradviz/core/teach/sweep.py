@@ -83,8 +83,8 @@ def _fmt(slope: float) -> str:
 
 def epsilon_sweep(
     model,
-    X,
-    y,
+    X=None,
+    y=None,
     *,
     block: str,
     index: tuple[int, ...] | int | None = None,
@@ -105,7 +105,7 @@ def epsilon_sweep(
     params = getattr(model, "params", None)
     if not isinstance(params, dict) or not callable(getattr(model, "loss", None)):
         raise ValueError("a model needs .params (a dict of arrays) and .loss(X, y) -> (J, grads)")
-    if block not in params:
+    if not isinstance(block, str) or block not in params:
         raise ValueError(f"block must name a parameter among {', '.join(params)}; got {block!r}")
     shape = np.shape(params[block])
     flat, index = _components(shape, index)
@@ -132,7 +132,7 @@ def _epsilons(epsilons: Iterable[float] | None) -> np.ndarray:
         return DEFAULT_EPSILONS.copy()
     try:
         eps = np.unique(np.asarray(list(epsilons), dtype=np.float64))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError("epsilons must be numbers") from None
     if eps.ndim != 1 or eps.size < 3 or not np.all(np.isfinite(eps)) or eps[0] <= 0:
         raise ValueError(f"epsilons must hold at least 3 distinct finite numbers > 0; got {epsilons!r}")
@@ -140,8 +140,11 @@ def _epsilons(epsilons: Iterable[float] | None) -> np.ndarray:
 
 
 def _subset(name: str, values: Iterable[str], allowed: tuple[str, ...]) -> list[str]:
-    values = [values] if isinstance(values, str) else list(values)
-    if not values or any(v not in allowed for v in values):
+    try:
+        values = [values] if isinstance(values, str) else list(values)
+    except TypeError:
+        raise ValueError(f"{name} must be chosen among {', '.join(allowed)}; got {values!r:.40}") from None
+    if not values or any(not isinstance(v, str) or v not in allowed for v in values):
         raise ValueError(f"{name} must be chosen among {', '.join(allowed)}; got {values!r}")
     return list(dict.fromkeys(values))
 
@@ -159,7 +162,7 @@ def _components(shape: tuple[int, ...], index) -> tuple[np.ndarray, tuple[int, .
         else:
             position = tuple(int(i) for i in index)
         flat = int(np.ravel_multi_index(position, shape))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ValueError(f"index must be a position in shape {shape} or a flat index below {size}; "
                          f"got {index!r}") from None
     return np.array([flat]), position
@@ -180,9 +183,9 @@ def _objectives(model, X, y, dtypes: list[str], notes: list[str]):
         return
     for dtype in dtypes:
         copy = Network(replace(model.spec, dtype=dtype), params=model.params)
-        copy.bug = model.bug
+        copy.bugs = model.bugs
         truth = Network(replace(model.spec, dtype="float64"), params=copy.params)
-        truth.bug = model.bug
+        truth.bugs = model.bugs
         options = {"dropout": "off", "terms": "all", "loss_scale": 1.0, "seed": 0}
         objective = NetworkObjective(copy, X, y, **options)
         yield dtype, objective, NetworkObjective(truth, X, y, **options).analytic

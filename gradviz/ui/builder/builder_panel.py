@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
 
 from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES, load_dataset
 from gradviz.core.data.session import DataSettings
-from gradviz.core.model.spec import INITS, LOSSES, LayerSpec, NetworkSpec
+from gradviz.core.model.memory import USABLE_SHARE, available_memory, format_bytes
+from gradviz.core.model.spec import INITS, LOSSES, MAX_INPUT_DIM, LayerSpec, NetworkSpec
 from gradviz.ui.builder.data_controls import DataControls
 from gradviz.ui.builder.layer_commands import TWO_D, BuilderState, EditCommand, output_fix
-from gradviz.ui.builder.layer_table import MAX_UNITS, LayerTable
+from gradviz.ui.builder.layer_table import LayerTable
 from gradviz.ui.builder.network_schematic import NetworkSchematic
 
 LOSS_LABELS = {
@@ -53,6 +54,10 @@ def _dataset_label(name: str) -> str:
     return f"{name} ({size}, {classes} classes)"
 
 
+#: share of the usable memory past which the parameter count turns red
+BUDGET_WARNING = 0.25
+
+
 class BuilderPanel(QWidget):
     """Edits a NetworkSpec and its DataSettings.
 
@@ -73,13 +78,13 @@ class BuilderPanel(QWidget):
         self.undo_stack = QUndoStack(self)
         self._build()
         self._show_widgets(self._state)
-        self.schematic.set_spec(self.spec())
+        self._show_spec()
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
         self.inputDimInput = QSpinBox()
         self.inputDimInput.setObjectName("inputDimInput")
-        self.inputDimInput.setRange(1, MAX_UNITS)
+        self.inputDimInput.setRange(1, MAX_INPUT_DIM)
         self.inputDimInput.setKeyboardTracking(False)
         self.inputDimInput.valueChanged.connect(self._on_input_dim)
         self.datasetCombo = QComboBox()
@@ -197,7 +202,7 @@ class BuilderPanel(QWidget):
         self._state = state
         self._show_message("")
         self._show_widgets(state)
-        self.schematic.set_spec(self.spec())
+        self._show_spec()
 
     def _edit(self, after: BuilderState, text: str, note: str = "") -> bool:
         """Push the edit, or refuse it with a message; returns whether it was applied."""
@@ -219,7 +224,7 @@ class BuilderPanel(QWidget):
         spec = self.spec()
         network_changed = before.network() != state.network()
         if network_changed:
-            self.schematic.set_spec(spec)
+            self._show_spec()
             self.spec_changed.emit(spec)
         if before.data != state.data:
             self.data_changed.emit(replace(state.data))
@@ -374,6 +379,19 @@ class BuilderPanel(QWidget):
             self.layerTable.setCurrentCell(target, 0)
 
     # -- feedback --------------------------------------------------------------------------------
+    def _show_spec(self) -> None:
+        """Draw the spec; its parameter count turns red once the network needs more than
+        BUDGET_WARNING of the memory gradviz may use (edits past all of it are refused)."""
+        spec = self.spec()
+        self.schematic.set_spec(spec)
+        needed, available = self._state.memory_needed(spec), available_memory()
+        heavy = available is not None and needed > BUDGET_WARNING * USABLE_SHARE * available
+        label = self.schematic.summary
+        label.setProperty("heavy", heavy)
+        label.setStyleSheet("QLabel { color: #D55E00; font-weight: bold; }" if heavy else "")
+        room = "" if available is None else f"; {format_bytes(available)} is available"
+        label.setToolTip(f"This network and a check on it need about {format_bytes(needed)}{room}")
+
     def _show_message(self, text: str, error: bool = False) -> None:
         label = self.builderMessage
         label.setText(text)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QUndoCommand
 
 from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES
 from gradviz.core.data.session import DataSettings
+from gradviz.core.model.memory import memory_problem, network_estimate
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 
 #: built-in data sets with exactly two features (only blobs takes any input size)
@@ -51,16 +52,24 @@ class BuilderState:
         layers[index] = replace(layers[index], **changes)
         return replace(self, layers=tuple(layers))
 
+    def memory_needed(self, spec: NetworkSpec) -> int:
+        """Bytes the network, its data and a check need (see core.model.memory)."""
+        data = self.data
+        return network_estimate(spec, data.m, check_examples=data.check_examples).total
+
     def problem(self, base: NetworkSpec) -> str | None:
         """Why this state cannot be trained, in one sentence, or None if it can."""
         if not self.layers:
             return "The network needs at least one layer: the output layer."
         try:
-            self.spec(base)
+            spec = self.spec(base)
         except ValueError as exc:
             text = str(exc)
             return text[0].upper() + text[1:] + "."
         data, last = self.data, self.layers[-1]
+        refusal = memory_problem(self.memory_needed(spec))
+        if refusal:
+            return refusal[0].upper() + refusal[1:] + "."
         if data.path:
             return None  # the file's size and classes are checked when it is loaded
         if data.dataset in TWO_D and self.input_dim != 2:

@@ -14,9 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.model.spec import ACTIVATIONS, INITS, LayerSpec
+from gradviz.core.model.spec import ACTIVATIONS, INITS, MAX_UNITS, LayerSpec
 
-MAX_UNITS = 100_000
 COLUMNS = ("Units", "Activation", "Keep prob", "Init")
 #: rows shown before the table scrolls
 VISIBLE_ROWS = 6

@@ -240,7 +240,7 @@ class CheckPanel(QWidget):
         self.sample_input.setValue(settings.sample or 0)
         _select(self.dropout_mode_combo, settings.dropout)
         self.dropout_check.setChecked(settings.dropout != "off")
-        bug = Bug.parse(settings.bug) if settings.bug else None
+        bug = settings.bugs[-1] if settings.bugs else None  # the panel shows one planted bug
         _select(self.bug_combo, bug.kind if bug else "")
         if bug:
             self.bug_layer_spin.setMaximum(max(self.bug_layer_spin.maximum(), bug.layer))

@@ -1,108 +1,81 @@
-"""The heatmap: one image per parameter block (W1 b1 / W2 b2 / ...) on one shared colour scale.
+"""The heatmap: every block of any shape on one shared colour scale.
 
-Each block is a single row-major ImageItem (fast for 784×256 blocks); kink-crossed components get
-an outlined, hatched square; unchecked components are NaN and so transparent.
+Blocks of one layer (W1 b1 gamma1 beta1) share a row; other blocks (x, w, dout) get a row each
+(gradviz.core.report.layout). N-D blocks are drawn as mosaics of 2-D tiles, one ImageItem per block, and
+hover, click and the inspector give the full index tuple. Components at the noise floor get a
+neutral grey, kink-crossed ones an outlined hatched square, unchecked ones stay blank; the pinned
+cell is outlined; a stale result is faded under a note; the empty heatmap offers a Run button.
 """
 
 from __future__ import annotations
 
-import math
-import re
+from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 import shiboken6
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QPalette
+from pyqtgraph.exporters import ImageExporter
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.check.gradcheck import CheckProgress
-from gradviz.core.report.check_report import BlockResult, CheckReport, Component, relative_error
+from gradviz.core.report.check_report import BlockResult, CheckReport, relative_error
+from gradviz.core.report.layout import Placement, place_blocks
+from gradviz.core.report.levels import (
+    ERROR_MODES,
+    MODES,
+    REL_LEVELS,
+    marked_mosaics,
+    mode_values,
+    scale_for,
+)
+from gradviz.ui.check.component_detail import ComponentDetail, detail_of
+from gradviz.ui.check.heatmap_block import BlockPlot
+from gradviz.ui.check.heatmap_colourbar import ColourBar
+from gradviz.ui.check.heatmap_overlays import EmptyOverlay, StaleNote, legend_label
 from gradviz.ui.check.inspector import describe_component
-from gradviz.ui.classroom.presenter import heatmap_colormap
 
-#: mode -> what the combo box says
-MODES = {
-    "rel": "relative error",
-    "abs": "absolute error",
-    "analytic": "dθ (backprop)",
-    "numeric": "dθ_approx (numeric)",
-    "ratio": "ratio dθ / dθ_approx",
-}
-REL_LEVELS = (-10.0, 0.0)
-REL_TICKS = [(-7.0, "1e-7"), (-5.0, "1e-5"), (-3.0, "1e-3"), (-2.0, "1e-2")]
-RATIO_LEVELS = (0.0, 2.0)
-RATIO_TICKS = [(0.0, "≤ 0"), (0.5, "0.5"), (1.0, "1"), (1.5, "1.5"), (2.0, "≥ 2")]
-SMALL_AXIS = 24  # blocks with at most this many rows/cols label every index
 PAINT_MS = 150  # while a check runs, blocks are repainted at most this often
-MAX_PIXELS = 256  # image pixels per axis at most: bigger blocks show the worst cell of each group
-SEQUENTIAL, DIVERGING = "viridis", "CET-D1A"
-
-
-def _block_position(name: str) -> tuple[int, int]:
-    """(row, col) of a block in the grid: W<l> at (l-1, 0), b<l> at (l-1, 1)."""
-    match = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
-    if not match:
-        return 0, 0
-    return int(match.group(2)) - 1, 0 if match.group(1) == "W" else 1
-
-
-def _index_ticks(n: int) -> list[list[tuple[float, str]]] | None:
-    """Ticks at cell centres labelled with indices: every 5th always, the rest when there is
-    room; None (automatic ticks at cell edges) for long axes."""
-    if n > SMALL_AXIS:
-        return None
-    every = 1 if n <= 10 else 5
-    cells = [(i + 0.5, str(i)) for i in range(n)]
-    return [cells[::every], [c for i, c in enumerate(cells) if i % every]]
-
-
-def _pool(values: np.ndarray, mode: str) -> np.ndarray:
-    """Shrink an image to at most MAX_PIXELS per axis, keeping from each group of cells the one
-    farthest from agreement (largest error, largest |dθ|, ratio farthest from 1), so a single
-    wrong component in a big block still shows."""
-    rows, cols = values.shape
-    fr, fc = -(-rows // MAX_PIXELS), -(-cols // MAX_PIXELS)
-    if fr == fc == 1:
-        return values
-    R, C = -(-rows // fr), -(-cols // fc)
-    padded = np.full((R * fr, C * fc), np.nan)
-    padded[:rows, :cols] = values
-    groups = padded.reshape(R, fr, C, fc).transpose(0, 2, 1, 3).reshape(R, C, fr * fc)
-    centre = 1.0 if mode == "ratio" else 0.0  # agreement, for the modes that are not errors
-    badness = groups.copy() if mode in ("rel", "abs") else np.abs(groups - centre)
-    badness[np.isnan(groups)] = -np.inf
-    pick = badness.argmax(axis=2)[..., None]
-    return np.take_along_axis(groups, pick, axis=2)[..., 0]
-
-
-def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
-    step = max(1, math.ceil((hi - lo) / 6))
-    return [(float(k), f"1e{k}") for k in range(math.ceil(lo), math.floor(hi) + 1, step)]
+PRINT_DPI = 300  # export_png renders at this resolution
+STRIP_LINES = 6  # a row holding only a vector or a scalar is at most this many text lines tall
+NO_LIMIT = 16_777_215  # QWIDGETSIZE_MAX
 
 
 class HeatmapView(pg.GraphicsLayoutWidget):
-    """Shows per-component check results. Emits hovered(Component | None), clicked(Component)."""
+    """Shows per-component check results. Signals: hovered(ComponentDetail | None),
+    clicked(ComponentDetail), run_requested() from the empty heatmap's Run button."""
 
     hovered = Signal(object)
     clicked = Signal(object)
+    run_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("heatmapView")
         self._mode = "rel"
         self._blocks: dict[str, BlockResult] = {}
-        self._stale: set[str] = set()  # blocks whose BlockResult lags behind _raw
+        self._outdated: set[str] = set()  # blocks whose BlockResult lags behind _raw
         self._raw: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        self._shown: dict[str, np.ndarray] = {}  # what each image displays
-        self._plots: dict[str, tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]] = {}
+        self._values: dict[str, np.ndarray] = {}  # what each image shows, in the block's shape
+        self._plots: dict[str, BlockPlot] = {}
+        self._placements: dict[str, Placement] = {}
         self._unpainted: set[str] = set()  # blocks with progress not drawn yet
-        self._kinks_drawn: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # (rows, cols) marked
-        self._bar_text: tuple | None = None  # (ticks, label) on the colour bar
+        self._settings: dict = {}  # the shown report's settings (ε, second ε)
+        self._pinned: tuple[str, tuple[int, ...]] | None = None
+        self._stale_note: str | None = None
+        self._has_result = False
+        self._font_scale = 1.0
+        self._base_pt = QFontInfo(self.font()).pointSizeF()
+        self._grid = (0, 0)  # rows, columns of the plot grid (colour bar excluded)
         self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
         self._paint_timer.timeout.connect(self._paint_progress)
-        self._bar = pg.ColorBarItem(values=REL_LEVELS, colorMap=SEQUENTIAL, interactive=False,
-                                    width=16, colorMapMenu=False, label="")
+        self._colour_bar = ColourBar()
+        self._bar = self._colour_bar.item
+        self._empty = EmptyOverlay(self)
+        self._empty.button.clicked.connect(self.run_requested)
+        self.run_button = self._empty.button
+        self._note = StaleNote(self)
         self.scene().sigMouseMoved.connect(self._on_move)
         self.scene().sigMouseClicked.connect(self._on_click)
         self._apply_palette()
@@ -112,47 +85,50 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         return {name: raw[0].shape for name, raw in self._raw.items()}
 
     def set_shapes(self, shapes: dict[str, tuple[int, ...]]) -> None:
-        """Lay out one empty plot per block (W beside its b), reusing the plots of blocks that
-        stay (a new PlotItem costs tens of milliseconds)."""
-        for name in [n for n in self._plots if n not in shapes]:
-            self.ci.removeItem(self._plots.pop(name)[0])
-        self._kinks_drawn = {}
-        if self._bar in self.ci.items:
-            self.ci.removeItem(self._bar)
-        self._blocks, self._raw, self._shown, self._stale = {}, {}, {}, set()
-        rows = 1
-        for name, shape in shapes.items():
-            shape = tuple(shape) if len(shape) == 2 else (int(np.prod(shape)), 1)
-            row, col = _block_position(name)
-            rows = max(rows, row + 1)
-            if name not in self._plots:
-                self._plots[name] = self._new_plot(row, col)
-            plot = self._plots[name][0]
-            for axis, n in (("left", shape[0]), ("bottom", shape[1])):
-                plot.getAxis(axis).setTicks(_index_ticks(n))
-            plot.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0)
+        """Lay out one empty plot per block, of any shape (reusing the plots of blocks that stay:
+        a new PlotItem costs tens of milliseconds). Clears the result, the pin and the stale note."""
+        shapes = {name: tuple(int(n) for n in shape) for name, shape in shapes.items()}
+        self._placements, stretch = place_blocks(shapes)
+        for item in [*(plot.plot for plot in self._plots.values()), self._bar]:
+            if item in self.ci.items:
+                self.ci.removeItem(item)
+        self._plots = {name: self._plots.get(name) or BlockPlot(name, p.tiling)
+                       for name, p in self._placements.items()}
+        self._blocks, self._raw, self._values, self._outdated = {}, {}, {}, set()
+        for name, p in self._placements.items():
+            self._plots[name].set_tiling(p.tiling)
+            self.ci.addItem(self._plots[name].plot, row=p.row, col=p.col, colspan=p.colspan)
+            shape = shapes[name]
             self._raw[name] = (np.zeros(shape), np.full(shape, np.nan), np.zeros(shape, dtype=bool))
             self._blocks[name] = BlockResult(name, *self._raw[name])
-        self._plots = {name: self._plots[name] for name in shapes}
-        self.ci.layout.setColumnStretchFactor(0, 5)
-        self.ci.layout.setColumnStretchFactor(1, 1)
-        self.ci.addItem(self._bar, row=0, col=2, rowspan=rows)
-        self._bar.setImageItem([p[1] for p in self._plots.values()])
+        self._set_grid(len({p.row for p in self._placements.values()}) or 1, stretch)
+        self._bar.setImageItem([p.image for p in self._plots.values()])
+        self._pinned, self._settings = None, {}
+        self._set_has_result(False)
+        self.set_stale(None)
         self._apply_palette()
         self._redraw(self._plots)
+        self.ci.layout.activate()  # block_rect is right at once, not after the next event
 
-    def _new_plot(self, row: int, col: int) -> tuple[pg.PlotItem, pg.ImageItem, pg.ScatterPlotItem]:
-        plot = self.ci.addPlot(row=row, col=col, viewBox=pg.ViewBox(enableMenu=False))
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.invertY(True)
-        plot.getViewBox().setDefaultPadding(0.0)
-        image = pg.ImageItem(axisOrder="row-major")
-        kinks = pg.ScatterPlotItem(pxMode=False, symbol="s", size=0.8, pen=pg.mkPen("w", width=2),
-                                   brush=QBrush(QColor(255, 255, 255, 190), Qt.BrushStyle.BDiagPattern))
-        plot.addItem(image)
-        plot.addItem(kinks)
-        return plot, image, kinks
+    def _set_grid(self, rows: int, stretch: list[int]) -> None:
+        """Column stretches, the capped height of rows that hold only a vector or a scalar, and
+        the colour bar in the last column across every row."""
+        grid = self.ci.layout
+        old_rows, old_cols = self._grid
+        for c in range(max(old_cols, len(stretch)) + 1):
+            grid.setColumnStretchFactor(c, stretch[c] if c < len(stretch) else 0)
+        for r in range(max(old_rows, rows)):
+            grid.setRowStretchFactor(r, 1 if r < rows else 0)
+            grid.setRowMaximumHeight(r, NO_LIMIT)
+        self._grid = (rows, len(stretch))
+        self.ci.addItem(self._bar, row=0, col=len(stretch), rowspan=rows)
+        self._cap_strip_rows()
+
+    def _cap_strip_rows(self) -> None:
+        lines = QFontMetrics(self._text_font()).lineSpacing()
+        for p in self._placements.values():
+            if p.alone and len(p.tiling.shape) < 2:
+                self.ci.layout.setRowMaximumHeight(p.row, STRIP_LINES * lines)
 
     # -- data ----------------------------------------------------------------------------------
     def begin(self, analytic: dict[str, np.ndarray]) -> None:
@@ -166,15 +142,18 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             shape = self._raw[name][0].shape
             self._raw[name] = (np.asarray(values, dtype=np.float64).reshape(shape).copy(),
                                np.full(shape, np.nan), np.zeros(shape, dtype=bool))
-            self._shown[name] = np.full(shape, np.nan)  # nothing checked: blank in every mode
-        self._stale |= set(analytic)
-        levels, ticks, label = self._levels()
-        self._paint(self._plots, levels)
-        self._set_bar(levels, ticks, label)
+            self._values[name] = np.full(shape, np.nan)  # nothing checked: blank in every mode
+        self._outdated |= set(analytic)
+        self._settings = {}
+        self._set_has_result(True)
+        self.set_stale(None)
+        levels, ticks, label = self._scale()
+        self._paint(self._plots, levels, with_marks=False)
+        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
     def add_progress(self, chunks: list[CheckProgress]) -> None:
-        """Fill in the numeric values of finished components and redraw their blocks once.
-        In the relative-error mode only the new components are computed."""
+        """Fill in the numeric values of finished components and redraw their blocks at most
+        every PAINT_MS. In the relative-error mode only the new components are computed."""
         changed = set()
         for chunk in chunks:
             if chunk.block not in self._raw:
@@ -186,48 +165,136 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             if self._mode == "rel":
                 rel = relative_error(analytic.flat[chunk.flat], np.asarray(chunk.numeric, dtype=float))
                 with np.errstate(divide="ignore"):
-                    self._shown[chunk.block].flat[chunk.flat] = np.clip(np.log10(rel), *REL_LEVELS)
-        self._stale |= changed
+                    self._values[chunk.block].flat[chunk.flat] = np.clip(np.log10(rel), *REL_LEVELS)
+        self._outdated |= changed
         self._unpainted |= changed
-        if not self._paint_timer.isActive():  # repaint at most every PAINT_MS while a check runs
+        if not self._paint_timer.isActive():
             self._paint_timer.start()
 
     def _paint_progress(self) -> None:
-        names = {n for n in self._unpainted & set(self._plots) if shiboken6.isValid(self._plots[n][1])}
+        names = {n for n in self._unpainted & set(self._plots) if shiboken6.isValid(self._plots[n].image)}
         self._unpainted = set()
         if self._mode == "rel":
-            self._paint(names, REL_LEVELS)
+            self._paint(names, REL_LEVELS, with_marks=False)
         else:
-            self._redraw(names)
+            self._redraw(names, with_marks=False)
 
     def show_report(self, report: CheckReport) -> None:
+        """Show any CheckReport (blocks of any names and shapes); clears the stale note and keeps
+        the pinned cell when the report has it."""
         self._paint_timer.stop()
         self._unpainted.clear()
         shapes = {k: b.analytic.shape for k, b in report.blocks.items()}
+        pinned = self._pinned
         if shapes != self.shapes():
             self.set_shapes(shapes)
         for name, block in report.blocks.items():
             self._blocks[name] = block
-            self._stale.discard(name)
+            self._outdated.discard(name)
             self._raw[name] = (block.analytic, block.numeric.copy(), block.kink.copy())
+        self._settings = dict(report.settings)
+        self._set_has_result(True)
+        self.set_stale(None)
         self._redraw(self._plots)
-
-    def block_rect(self, name: str) -> QRect:
-        """Where a block's cells are drawn, in this widget's coordinates."""
-        vb = self._plots[name][0].getViewBox()
-        return self.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+        if pinned is not None and self._valid(*pinned):
+            self.pin(*pinned)
 
     def block(self, name: str) -> BlockResult:
         """The block's results so far (unchecked components NaN)."""
-        if name in self._stale:
+        if name in self._outdated:
             self._blocks[name] = BlockResult(name, *self._raw[name])
-            self._stale.discard(name)
+            self._outdated.discard(name)
         return self._blocks[name]
 
-    def component(self, name: str, index: tuple[int, int]) -> Component:
-        b = self.block(name)
-        return Component(name, index, float(b.analytic[index]), float(b.numeric[index]),
-                         float(b.abs_error[index]), float(b.rel_error[index]), bool(b.kink[index]))
+    def component(self, name: str, index: tuple[int, ...]) -> ComponentDetail:
+        """The component ``name[index]`` (full index tuple) with its kind and second step."""
+        tiling = self._plots[name].tiling
+        tile = tiling.tile_at(*tiling.cell_of(index))
+        return detail_of(self.block(name), index, self._settings, tile)
+
+    def block_plot(self, name: str) -> BlockPlot:
+        return self._plots[name]
+
+    # -- geometry ------------------------------------------------------------------------------
+    def block_rect(self, name: str) -> QRectF:
+        """Where a block's cells are drawn, in this widget's coordinates."""
+        return self.viewportTransform().mapRect(self._plots[name].view.sceneBoundingRect())
+
+    def cell_rect(self, name: str, index: tuple[int, ...]) -> QRectF:
+        """Where the component ``name[index]`` is drawn, in this widget's coordinates."""
+        plot = self._plots[name]
+        row, col = plot.tiling.cell_of(index)
+        scene = plot.view.mapViewToScene(QRectF(col, row, 1, 1)).boundingRect()
+        return self.viewportTransform().mapRect(scene)
+
+    # -- pin and stale -------------------------------------------------------------------------
+    def _valid(self, name: str, index: tuple[int, ...]) -> bool:
+        shape = self._raw[name][0].shape if name in self._raw else None
+        return shape is not None and len(index) == len(shape) and all(
+            0 <= i < n for i, n in zip(index, shape, strict=True))
+
+    def pin(self, name: str, index: tuple[int, ...]) -> None:
+        """Outline the component ``name[index]`` (the inspector's); one at a time."""
+        self.clear_pin()
+        index = tuple(int(i) for i in index)
+        self._pinned = (name, index)
+        self._plots[name].set_pin(self._plots[name].tiling.cell_of(index))
+
+    def clear_pin(self) -> None:
+        self._pinned = None
+        for plot in self._plots.values():
+            plot.set_pin(None)
+
+    def pinned(self) -> tuple[str, tuple[int, ...]] | None:
+        """(block, index) of the outlined component, or None."""
+        return self._pinned
+
+    def set_stale(self, note: str | None) -> None:
+        """Fade the shown result under ``note`` ("settings changed: run again"); None shows it
+        fully again. A new check or report clears it; with nothing shown there is nothing to fade."""
+        self._stale_note = note if self._has_result else None
+        for plot in self._plots.values():
+            plot.set_dimmed(self._stale_note is not None)
+        self._note.setText(self._stale_note or "")
+        self._note.setVisible(self._stale_note is not None)
+        self._place_overlays()
+
+    def stale_note(self) -> str | None:
+        return self._stale_note
+
+    def _set_has_result(self, shown: bool) -> None:
+        self._has_result = shown
+        self._empty.setVisible(not shown)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        self._empty.place()
+        self._note.place()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if hasattr(self, "_note"):  # pyqtgraph resizes before __init__ is through
+            self._place_overlays()
+
+    # -- export and fonts ----------------------------------------------------------------------
+    def export_png(self, path: str | Path) -> bool:
+        """Write the blocks and the colour bar to ``path`` at PRINT_DPI (pyqtgraph's ImageExporter)."""
+        exporter = ImageExporter(self.scene())
+        exporter.parameters()["width"] = round(self.width() * PRINT_DPI / self.logicalDpiX())
+        return bool(exporter.export(str(path)))
+
+    def set_font_scale(self, factor: float) -> None:
+        """Titles, axis and colour-bar labels at ``factor`` × the normal font size (or the
+        application's font, when that is larger): presenter view."""
+        if not factor > 0:
+            raise ValueError(f"font scale must be a positive number; got {factor!r}")
+        self._font_scale = float(factor)
+        self._apply_palette()
+
+    def _text_font(self) -> QFont:
+        font = QFont(self.font())
+        font.setPointSizeF(max(QFontInfo(self.font()).pointSizeF(), self._base_pt * self._font_scale))
+        return font
 
     # -- display -------------------------------------------------------------------------------
     def mode(self) -> str:
@@ -240,96 +307,40 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._redraw(self._plots)
 
     def image(self, name: str, levels: tuple[float, float] | None = None) -> np.ndarray:
-        """The values shown for a block in the current mode (NaN: blank); log-scale and ratio
-        values are clipped to the colour scale (an exact match shows at its low end)."""
-        b = self.block(name)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if self._mode == "rel":
-                values = np.log10(b.rel_error)
-            elif self._mode == "abs":
-                values = np.log10(b.abs_error)
-            elif self._mode == "analytic":
-                values = np.where(b.checked, b.analytic, np.nan)
-            elif self._mode == "numeric":
-                values = b.numeric.copy()
-            else:
-                values = b.analytic / b.numeric
-                values[(b.analytic == 0) & (b.numeric == 0)] = 1.0
-        values[~b.checked] = np.nan
-        if self._mode in ("rel", "abs", "ratio"):
-            lo, hi = levels or self._levels()[0]
-            values = np.clip(values, lo, hi)
-        return values
+        """The values shown for a block in the current mode, in the block's shape (NaN: blank);
+        log-scale and ratio values are clipped to the colour scale."""
+        return mode_values(self.block(name), self._mode, levels or self._scale()[0])
 
-    def _levels(self) -> tuple[tuple[float, float], list[tuple[float, str]] | None, str]:
-        """(low, high), fixed ticks or None, and the colour bar's label for the current mode."""
-        if self._mode == "rel":
-            return REL_LEVELS, REL_TICKS, "relative error (log scale)"
-        if self._mode == "ratio":
-            return RATIO_LEVELS, RATIO_TICKS, "dθ / dθ_approx (1 = agree)"
-        checked = [b for b in map(self.block, self._raw) if b.n_checked]
-        if self._mode == "abs":
-            errors = np.concatenate([b.abs_error[b.checked] for b in checked]) if checked else []
-            positive = np.asarray(errors)[np.asarray(errors) > 0]
-            if positive.size == 0:
-                return (-16.0, 0.0), _decade_ticks(-16, 0), "absolute error (log scale)"
-            lo, hi = math.floor(np.log10(positive.min())), math.ceil(np.log10(positive.max()))
-            hi = max(hi, lo + 1)
-            return (float(lo), float(hi)), _decade_ticks(lo, hi), "absolute error (log scale)"
-        top = max((max(np.abs(b.analytic[b.checked]).max(), np.abs(b.numeric[b.checked]).max())
-                   for b in checked), default=0.0)
-        top = top if top > 0 else 1.0
-        label = "dθ (backprop)" if self._mode == "analytic" else "dθ_approx (numeric)"
-        return (-top, top), None, label
+    def _scale(self):
+        return scale_for(self._mode, [self.block(name) for name in self._raw])
 
-    def _redraw(self, names) -> None:
+    def _redraw(self, names, with_marks: bool = True) -> None:
         """Recompute what ``names`` show and update the colour bar."""
-        levels, ticks, label = self._levels()
+        levels, ticks, label = self._scale()
         for name in names:
-            self._shown[name] = self.image(name, levels)
-        self._paint(names, levels)
-        self._set_bar(levels, ticks, label)
+            self._values[name] = self.image(name, levels)
+        self._paint(names, levels, with_marks)
+        self._colour_bar.set_scale(self._mode, levels, ticks, label)
 
-    def _set_bar(self, levels, ticks, label: str) -> None:
-        """Update what changed about the colour bar (a new colour map builds lookup tables for
-        every image, slowly)."""
-        diverging = self._mode in ("analytic", "numeric", "ratio")
-        cmap = DIVERGING if diverging else heatmap_colormap(SEQUENTIAL)
-        if getattr(self._bar.colorMap(), "name", None) != (cmap if isinstance(cmap, str) else cmap.name):
-            self._bar.setColorMap(cmap)
-        if tuple(self._bar.levels()) != tuple(levels):
-            self._bar.setLevels(levels)
-        if (ticks, label) != self._bar_text:
-            self._bar_text = (ticks, label)
-            self._bar.axis.setTicks(None if ticks is None else [ticks, []])
-            self._bar.getAxis("left").setLabel(label)
-
-    def _paint(self, names, levels: tuple[float, float]) -> None:
+    def _paint(self, names, levels: tuple[float, float], with_marks: bool = True) -> None:
+        """Draw ``names``: values, kinks and, for a finished check in an error mode, the marks of
+        components at the noise floor (drawn in place of their values)."""
         for name in names:
-            _, image, kinks = self._plots[name]
-            shown = self._shown[name]
-            if np.isnan(shown).all():  # nothing checked yet: draw nothing (cheaper than NaN pixels)
-                image.clear()
-            else:
-                image.setImage(_pool(shown, self._mode), autoLevels=False, levels=levels,
-                               rect=QRectF(0, 0, shown.shape[1], shown.shape[0]))
-            rows, cols = np.nonzero(self._raw[name][2])
-            drawn = self._kinks_drawn.get(name)
-            if drawn is None or not (np.array_equal(drawn[0], rows) and np.array_equal(drawn[1], cols)):
-                self._kinks_drawn[name] = (rows, cols)
-                kinks.setData(x=cols + 0.5, y=rows + 0.5)
+            plot, tiling = self._plots[name], self._plots[name].tiling
+            shown, marks, checked = tiling.mosaic(self._values[name]), None, None
+            if with_marks and self._mode in ERROR_MODES:
+                shown, marks, checked = marked_mosaics(self.block(name), tiling, self._values[name])
+            plot.paint(shown, self._mode, levels)
+            plot.paint_marks(marks, checked)
+            plot.paint_kinks(tiling.mosaic(self._raw[name][2], fill=False))
 
     # -- mouse ---------------------------------------------------------------------------------
-    def _component_at(self, pos: QPointF) -> Component | None:
-        for name, (plot, _, _) in self._plots.items():
-            vb = plot.getViewBox()
-            if not vb.sceneBoundingRect().contains(pos):
-                continue
-            point = vb.mapSceneToView(pos)
-            row, col = math.floor(point.y()), math.floor(point.x())
-            rows, cols = self._raw[name][0].shape
-            if 0 <= row < rows and 0 <= col < cols:
-                return self.component(name, (row, col))
+    def _component_at(self, pos: QPointF) -> ComponentDetail | None:
+        for name, plot in self._plots.items():
+            cell = plot.cell_at(pos)
+            index = None if cell is None else plot.tiling.index_at(*cell)
+            if index is not None:
+                return self.component(name, index)
         return None
 
     def _on_move(self, pos: QPointF) -> None:
@@ -342,28 +353,26 @@ class HeatmapView(pg.GraphicsLayoutWidget):
             return
         comp = self._component_at(event.scenePos())
         if comp is not None:
+            self.pin(comp.block, comp.index)
             self.clicked.emit(comp)
 
     # -- theme ---------------------------------------------------------------------------------
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_bar"):
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange) and hasattr(self, "_bar"):
             self._apply_palette()
         super().changeEvent(event)
 
     def _apply_palette(self) -> None:
-        palette = self.palette()
-        text = palette.color(QPalette.ColorRole.WindowText)
+        palette, font = self.palette(), self._text_font()
         self.setBackground(palette.color(QPalette.ColorRole.Window))
-        for name, (plot, _, _) in self._plots.items():
-            rows, cols = self._raw[name][0].shape
-            plot.setTitle(f"{name} ({rows}×{cols})", color=text, size="10pt")
-            plot.getViewBox().setBackgroundColor(palette.color(QPalette.ColorRole.Base))
-            for axis in ("left", "bottom"):
-                plot.getAxis(axis).setPen(text)
-                plot.getAxis(axis).setTextPen(text)
-        for axis in ("left", "right", "top", "bottom"):
-            self._bar.getAxis(axis).setPen(text)
-            self._bar.getAxis(axis).setTextPen(text)
+        metrics = QFontMetrics(font)
+        labels = [label for plot in self._plots.values() for label in plot.tick_labels()]
+        left = max(map(metrics.horizontalAdvance, labels), default=0) + metrics.averageCharWidth() + 4
+        for plot in self._plots.values():
+            plot.style(palette, font, left)
+        self._colour_bar.style(palette, font)
+        self._cap_strip_rows()
+        self._place_overlays()
 
 
 class HeatmapPanel(QWidget):
@@ -378,16 +387,12 @@ class HeatmapPanel(QWidget):
         self.mode_combo.setToolTip("What the colours show")
         self.mode_combo.currentIndexChanged.connect(
             lambda: self.view.set_mode(self.mode_combo.currentData()))
-        legend = QLabel("▨ crossed a kink: not a bug · blank: not checked")
-        legend.setToolTip("Outlined, hatched cells: θ−ε and θ+ε fall on two sides of a ReLU or hinge "
-                          "kink, so the numeric derivative is not exact there.\n"
-                          "Blank cells: not checked (sampled out, or not reached yet).")
-        legend.setWordWrap(True)
         top = QHBoxLayout()
         top.addWidget(QLabel("Show"))
         top.addWidget(self.mode_combo)
-        top.addWidget(legend, 1)
+        top.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
+        layout.addWidget(legend_label())

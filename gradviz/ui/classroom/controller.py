@@ -198,9 +198,9 @@ class ClassroomController:
         settings = self.window.check_panel.check_settings()
         training = self.window.training_panel.training_settings()
         net = Network(problem.net.spec, params=self.initial_params())
-        for bug in [Bug.parse(settings.bug)] if settings.bug else []:
-            net.inject_bug(bug.kind, bug.layer)
-        if self.window.sealed_bug is not None:
+        for bug in settings.bugs():
+            net.add_bug(bug.kind, bug.layer)
+        if self.window.sealed_bug is not None:  # in place of the others, as in the window's check
             net.inject_bug(self.window.sealed_bug.kind, self.window.sealed_bug.layer)
         has_dev = problem.X_dev.shape[-1] > 0
         trainer = Trainer(net, problem.X, problem.y, problem.X_dev if has_dev else None,

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.resources import lessons_dir
+from gradviz.resource_paths import lessons_dir
 
 SESSION_SUFFIX = ".gradviz.json"
 
