@@ -128,7 +128,7 @@ class Reading:
         """E.g. "train error 1.0 %, dev error 11.0 % ± 3.2 % (300 dev examples), Bayes error 2 %"."""
         bayes = f", Bayes error {100 * self.bayes_error:.3g} %" if self.bayes_error else ""
         return (f"train error {100 * self.train_error:.1f} %, dev error {100 * self.dev_error:.1f} % "
-                f"± {100 * self.dev_margin:.1f} % ({self.n_dev} dev examples){bayes}")
+                f"± {100 * self.dev_margin:.1f} % ({self.n_dev:,} dev examples){bayes}")
 
     def sentence(self) -> str:
         """The figures, the reading and the advice, e.g. "train error 1.0 %, ... (60 dev

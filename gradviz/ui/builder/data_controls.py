@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QCheckBox, QDoubleSpinBox, QGridLayout, QLabel, QS
 from gradviz.core.data.datasets import DEFAULT_NOISE
 from gradviz.core.data.session import DataSettings
 
-MAX_EXAMPLES = 100_000
+MAX_EXAMPLES = 1_000_000
 MAX_CHECK_EXAMPLES = 10_000
 #: dev share of the examples, in percent
 DEV_PERCENT_RANGE = (1, 90)
@@ -90,5 +90,5 @@ class DataControls(QWidget):
         for widget in self.editors():
             widget.blockSignals(False)
         n_dev = min(max(round(data.m * data.dev_fraction), 1), data.m - 1)  # as datasets.split
-        self.splitLabel.setText("from the file" if from_file else f"{data.m - n_dev} train · {n_dev} dev")
+        self.splitLabel.setText("from the file" if from_file else f"{data.m - n_dev:,} train · {n_dev:,} dev")
         self.checkExamplesInput.setSuffix(" example" if data.check_examples == 1 else " examples")

@@ -198,7 +198,7 @@ class ClassroomController:
         settings = self.window.check_panel.check_settings()
         training = self.window.training_panel.training_settings()
         net = Network(problem.net.spec, params=self.initial_params())
-        for bug in settings.bugs():
+        for bug in settings.bugs:
             net.add_bug(bug.kind, bug.layer)
         if self.window.sealed_bug is not None:  # in place of the others, as in the window's check
             net.inject_bug(self.window.sealed_bug.kind, self.window.sealed_bug.layer)

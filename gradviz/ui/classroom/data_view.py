@@ -24,6 +24,8 @@ CLASS_SYMBOLS = ("o", "s", "t", "d", "h", "star", "t1", "p", "x", "+")
 #: how much of the class colour tints a region: the least and the most confident
 TINT_RANGE = (0.12, 0.45)
 MARGIN = 0.08  # of the data's extent, around it
+#: the most examples of each set drawn (an even sample of the rest): a scatter stays quick
+MAX_POINTS = 4000
 
 
 def class_labels(spec: NetworkSpec, y: np.ndarray) -> np.ndarray:
@@ -32,6 +34,11 @@ def class_labels(spec: NetworkSpec, y: np.ndarray) -> np.ndarray:
     if spec.loss == "mse":
         return np.argmax(y, axis=0)
     return y.reshape(-1).astype(np.intp)
+
+
+def _shown(m: int) -> np.ndarray:
+    """Indices of the examples drawn: all, or MAX_POINTS evenly spread."""
+    return np.arange(m) if m <= MAX_POINTS else np.linspace(0, m - 1, MAX_POINTS).astype(np.intp)
 
 
 def _tints(background: QColor, n_classes: int) -> np.ndarray:
@@ -104,9 +111,8 @@ class DataViewPanel(FollowsPalette, QWidget):
             self.classes = None
             self.note.setText("No data: fix the network or its data first.")
             return
-        X = np.concatenate([problem.X, problem.X_dev], axis=1)
-        self._plane = plane = data_plane(problem.X)
-        P = plane.project(X)
+        self._plane = plane = data_plane(problem.X[:, _shown(problem.X.shape[1])])
+        P = np.concatenate([plane.project(problem.X), plane.project(problem.X_dev)], axis=1)
         lo, hi = P.min(axis=1), P.max(axis=1)
         pad = np.maximum(hi - lo, 1e-6) * MARGIN
         self._bounds = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
@@ -130,7 +136,9 @@ class DataViewPanel(FollowsPalette, QWidget):
         m_train, m_dev = problem.X.shape[1], problem.X_dev.shape[1]
         scaled = ("inputs normalized with the training set's mean and standard deviation"
                   if problem.normalizer is not None else "raw inputs (not normalized)")
-        text = f"{m_train} train examples (filled) · {m_dev} dev (hollow) · {scaled}."
+        text = f"{m_train:,} train examples (filled) · {m_dev:,} dev (hollow) · {scaled}."
+        if max(m_train, m_dev) > MAX_POINTS:
+            text += f" At most {MAX_POINTS:,} of each are drawn (an even sample)."
         if plane.is_projection:
             text += (f" The {plane.axes.shape[0]} inputs are shown on their first two principal "
                      f"components ({100 * plane.explained:.0f} % of the variance); the regions are "
@@ -145,7 +153,8 @@ class DataViewPanel(FollowsPalette, QWidget):
         edge = self.palette().color(QPalette.ColorRole.Base)
         for item, X, y, hollow in ((self.train_points, problem.X, problem.y, False),
                                    (self.dev_points, problem.X_dev, problem.y_dev, True)):
-            P, labels = plane.project(X), self._labels(y)
+            shown = _shown(X.shape[1])
+            P, labels = plane.project(X[:, shown]), self._labels(y)[shown]
             colours = [QColor(CLASS_COLOURS[c % len(CLASS_COLOURS)]) for c in labels]
             symbols = [CLASS_SYMBOLS[c % len(CLASS_SYMBOLS)] for c in labels]
             if hollow:
