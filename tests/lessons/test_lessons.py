@@ -259,13 +259,17 @@ def test_11_the_four_cases_of_bias_and_variance(student, window):
         assert seen[expected][2] == expected, (preset, seen[expected])
         assert f"<b>{expected}</b>" in label.text()
     train, dev, _ = seen["high variance"]
-    assert train < 3 and dev > 12
+    assert train < 3
+    assert dev > 12
     train, dev, _ = seen["high bias"]
-    assert 10 < train < 16 and dev < train + 5
+    assert 10 < train < 16
+    assert dev < train + 5
     train, dev, _ = seen["both"]
-    assert 10 < train < 20 and dev > 25
+    assert 10 < train < 20
+    assert dev > 25
     train, dev, _ = seen["neither"]
-    assert train < 1 and dev < 2
+    assert train < 1
+    assert dev < 2
     student.load_preset("Bias/variance 2")
     student.train(300)
     student.type_into("bayesErrorInput", "12")
@@ -312,7 +316,8 @@ def test_13_vanishing_and_exploding_with_depth(student, window):
     student.open("layerGradients")
     panel = window.classroom.layer_gradients
     rms = panel.activations[:-1]
-    assert 0.1 < rms.min() and rms.max() < 0.6
+    assert rms.min() > 0.1
+    assert rms.max() < 0.6
     assert 0.03 < np.median(panel.norms) < 0.3
     student.type_into("initGainInput", "0.5")
     rms = panel.activations[:-1]
@@ -373,13 +378,15 @@ def test_16_deeper_nets_accumulate_larger_relative_errors(student, window):
     diff = window.classroom.layer_gradients.differences
     assert len(diff) == 10
     assert diff[0] > 5 * diff[-1]
-    assert 1e-9 < diff[-1] < 1e-8 and 1e-8 < diff[0] < 1e-7
+    assert 1e-9 < diff[-1] < 1e-8
+    assert 1e-8 < diff[0] < 1e-7
     student.choose("precisionCombo", "float32")
     student.type_into("epsilonInput", "1e-3")
     student.run_check()
     diff = window.classroom.layer_gradients.differences
     assert diff[0] > 5 * diff[-1]
-    assert 1e-4 < diff[-1] < 5e-4 and 1e-3 < diff[0] < 1e-2
+    assert 1e-4 < diff[-1] < 5e-4
+    assert 1e-3 < diff[0] < 1e-2
 
 
 def test_the_numbers_in_the_texts_are_the_ones_asserted():

@@ -30,8 +30,7 @@ def test_examples_and_regions_follow_the_problem(window, view):
     np.testing.assert_allclose(train_y, problem.X[1])
     assert all(p.brush().style() == Qt.BrushStyle.NoBrush for p in view.dev_points.points())  # hollow
     assert all(p.brush().style() != Qt.BrushStyle.NoBrush for p in view.train_points.points())
-    assert f"{problem.X.shape[1]} train examples (filled) · {problem.X_dev.shape[1]} dev (hollow)" in \
-        view.note.text()
+    assert f"filled: {problem.X.shape[1]} train · hollow: {problem.X_dev.shape[1]} dev" in view.note.text()
     # the regions are the network's own predictions on the grid, row 0 at the bottom
     res = grid_resolution(problem.net)
     assert view.classes.shape == (res, res)
@@ -55,7 +54,7 @@ def test_the_regions_follow_training_within_a_budget(qtbot, window, view):
     assert window.training_panel.trainer.iteration == 400
     assert not np.array_equal(view.classes, before)  # the regions moved with training
     # the last draw shows the final θ (drawn at once when training stopped)
-    (x0, x1), (y0, y1) = view._bounds
+    (x0, _), (y0, _) = view._bounds
     assert view.classes[0, 0] == window.problem.net.predict(np.array([[x0], [y0]]))[0]
     assert 1 <= len(draws) < 40  # never once per step
 
@@ -105,5 +104,5 @@ def test_wide_inputs_are_shown_on_their_principal_components(qtbot, window, tmp_
     window.classroom.actions["dataView"].trigger()
     view = window.classroom.data_view
     assert "The 5 inputs are shown on their first two principal components" in view.note.text()
-    assert view.plot.getPlotItem().getAxis("bottom").labelText == "PC 1"
+    assert "PC 1 across, PC 2 up" in view.note.text()
     assert len(view.train_points.getData()[0]) == window.problem.X.shape[1]

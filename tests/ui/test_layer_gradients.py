@@ -38,6 +38,7 @@ def test_the_curves_are_the_networks_own(window, panel):
     np.testing.assert_allclose(panel.activations[:-1], independent_rms(problem.net, X))
     xs, ys = panel.grad_curve.getOriginalDataset()
     assert list(xs) == list(range(1, 11))
+    np.testing.assert_allclose(ys, expected)
     assert "10 layers, init xavier × gain 1" in panel.note.text()
 
 

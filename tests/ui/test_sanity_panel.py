@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QTableWidget
 
 from gradviz.core.teach.sanity import RegularizationRow

@@ -58,6 +58,7 @@ class DataControls(QWidget):
 
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
         grid.addWidget(QLabel("Examples"), 0, 0)
         grid.addWidget(self.examplesInput, 0, 1)
         grid.addWidget(QLabel("Noise"), 0, 2)

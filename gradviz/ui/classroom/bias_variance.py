@@ -9,11 +9,11 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.model.training import EpochRecord, Trainer
 from gradviz.core.teach.biasvariance import LECTURE_CASES, Reading
+from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.classroom.throttle import Throttle, TurnPlot
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.training.live_plots import curve_colors
@@ -58,25 +58,32 @@ class BiasVariancePanel(FollowsPalette, QWidget):
         self.plot.setLabel("bottom", "epoch")
         self.plot.setLabel("left", "error")
         self.plot.setYRange(0, 1, padding=0.02)
-        self.plot.setMinimumHeight(120)
-        self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
-        self.train_curve = self.plot.plot([], [], name="train error")
-        self.dev_curve = self.plot.plot([], [], name="dev error")
-        self.best_line = pg.InfiniteLine(angle=90, movable=False, label="lowest dev error",
-                                         labelOpts={"position": 0.9})
+        self.plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
+        self.plot.setMinimumHeight(80)
+        self.train_curve = self.plot.plot([], [])
+        self.dev_curve = self.plot.plot([], [])
+        self.best_line = pg.InfiniteLine(angle=90, movable=False)
+        self.key = QLabel(objectName="errorPlotKey")  # the legend, outside the small plot
+        self.key.setTextFormat(Qt.TextFormat.RichText)
         self.best_line.setVisible(False)
         self.plot.addItem(self.best_line, ignoreBounds=True)
         self.throttle = Throttle(self._redraw, self)
 
+        reading = QWidget()
+        column = QVBoxLayout(reading)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.label)
         bayes = QHBoxLayout()
         bayes.addWidget(QLabel("Bayes error"))
         bayes.addWidget(self.bayes_input)
         bayes.addStretch(1)
+        column.addLayout(bayes)
+        column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.label)
-        layout.addLayout(bayes)
-        layout.addWidget(self.plot, 1)
+        layout.addWidget(scrolled(reading), 2)
+        layout.addWidget(self.key)
+        layout.addWidget(self.plot, 3)
         self._apply_palette()
 
     def showEvent(self, event) -> None:
@@ -110,8 +117,7 @@ class BiasVariancePanel(FollowsPalette, QWidget):
         x, train, dev = errors(epochs)
         self.train_curve.setData(x, train, connect="finite")
         self.dev_curve.setData(x, dev, connect="finite")
-        if len(x):
-            self.plot.setXRange(0, max(x[-1], 5), padding=0.02)
+        self.plot.setXRange(0, max(x[-1] if len(x) else 0, 5), padding=0.02)
         finite = np.isfinite(dev)
         self.best_epoch = int(x[finite][np.argmin(dev[finite])]) if finite.any() else None
         self.best_line.setVisible(self.best_epoch is not None)
@@ -149,5 +155,6 @@ class BiasVariancePanel(FollowsPalette, QWidget):
         self.train_curve.setPen(pg.mkPen(colours[0], width=2))
         self.dev_curve.setPen(pg.mkPen(colours[1], width=2))
         self.best_line.setPen(pg.mkPen(text, width=1, style=Qt.PenStyle.DashLine))
-        self.best_line.label.setColor(text)
-        self.plot.getPlotItem().legend.setLabelTextColor(self.palette().color(QPalette.ColorRole.Text))
+        self.key.setText(f"<span style='color:{colours[0]}'>━</span>&nbsp;train error &nbsp; "
+                         f"<span style='color:{colours[1]}'>━</span>&nbsp;dev error &nbsp; "
+                         "┆&nbsp;lowest dev error (early stopping)")

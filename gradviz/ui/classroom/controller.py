@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu, QWidget
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.model.bugs import Bug, validate_bug
@@ -24,6 +24,7 @@ from gradviz.ui.classroom.cost_panel import CostPanel
 from gradviz.ui.classroom.data_view import DataViewPanel
 from gradviz.ui.classroom.explanation_panel import ExplanationPanel
 from gradviz.ui.classroom.layer_gradient_plot import LayerGradientPanel
+from gradviz.ui.classroom.layout import stack
 from gradviz.ui.classroom.lesson_panel import LessonPanel
 from gradviz.ui.classroom.presenter import presenter_action
 from gradviz.ui.classroom.quiz import ClassroomPanel
@@ -35,18 +36,6 @@ NO_NETWORK = "there is no network: fix the network or data first"
 
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
-
-
-def _column(*widgets: QWidget) -> QWidget:
-    """The widgets one above the other in a splitter (each keeps a share when the dock is short)."""
-    splitter = QSplitter(Qt.Orientation.Vertical)
-    for widget in widgets:
-        splitter.addWidget(widget)
-    holder = QWidget()
-    layout = QVBoxLayout(holder)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(splitter)
-    return holder
 
 
 class _CloseGuard(QObject):
@@ -100,15 +89,17 @@ class ClassroomController:
 
     def _make_docks(self) -> dict[str, QDockWidget]:
         window = self.window
+        data = stack(self.data_view, self.bias_variance, stretch=(1, 1))
+        sanity = stack(self.sanity, self.cost, stretch=(2, 1), side_by_side=True)
         docks = {
             "lessons": self._dock("Lessons", "lessonsDock", self.lessons, LEFT),
             "classroom": self._dock("Quiz", "classroomDock", self.classroom, LEFT),
             "explanation": self._dock("Explanation", "explanationDock", self.explanation, RIGHT),
-            "data": self._dock("Data", "dataDock", _column(self.data_view, self.bias_variance), RIGHT),
+            "data": self._dock("Data", "dataDock", data, RIGHT),
             "sweep": self._dock("ε sweep", "sweepDock", self.sweep, BOTTOM),
             "timeline": self._dock("Checkpoints", "checkpointsDock", self.timeline, BOTTOM),
             "layers": self._dock("Signals by layer", "layerGradientsDock", self.layer_gradients, BOTTOM),
-            "sanity": self._dock("Sanity checks", "sanityDock", _column(self.sanity, self.cost), BOTTOM),
+            "sanity": self._dock("Sanity checks", "sanityDock", sanity, BOTTOM),
         }
         network_dock = getattr(window, "network_dock", None)
         if network_dock is not None and window.dockWidgetArea(network_dock) == LEFT:
@@ -116,6 +107,9 @@ class ClassroomController:
         window.tabifyDockWidget(docks["lessons"], docks["classroom"])
         window.tabifyDockWidget(window.inspector_dock, docks["explanation"])
         window.tabifyDockWidget(docks["explanation"], docks["data"])
+        plots_dock = getattr(window, "plots_dock", None)  # the bottom docks get its full width
+        if plots_dock is not None and window.dockWidgetArea(plots_dock) == BOTTOM:
+            window.tabifyDockWidget(plots_dock, docks["sweep"])
         for first, second in (("sweep", "timeline"), ("timeline", "layers"), ("layers", "sanity")):
             window.tabifyDockWidget(docks[first], docks[second])
         window.inspector_dock.raise_()

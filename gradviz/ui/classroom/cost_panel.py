@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from gradviz.core.teach.cost import CheckCost, iter_check_cost
 from gradviz.ui.classroom.jobs import Job
+from gradviz.ui.classroom.layout import scrolled
 
 #: (network copy, X, y, gradient_check keyword arguments)
 CostSource = tuple[Any, Any, Any, dict[str, Any]]
@@ -47,7 +48,7 @@ class CostPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        layout.addWidget(self.label, 1)
+        layout.addWidget(scrolled(self.label), 1)
 
     def set_source(self, prepare: Callable[[], CostSource]) -> None:
         """``prepare()`` runs on the GUI thread when a measurement starts (a ValueError is shown)."""

@@ -4,9 +4,11 @@ two features are shown on their first two principal components, with a note sayi
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
@@ -19,8 +21,9 @@ from gradviz.ui.common.theme import FollowsPalette, style_plot
 #: Okabe-Ito (colour-blind safe), then two more distinct colours for up to 10 classes
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
                  "#999999", "#882255", "#44AA99")
-#: a shape per class as well, so the classes read without colour
+#: a shape per class as well, so the classes read without colour (and how the note writes it)
 CLASS_SYMBOLS = ("o", "s", "t", "d", "h", "star", "t1", "p", "x", "+")
+SYMBOL_TEXT = ("●", "■", "▼", "◆", "⬢", "★", "▲", "⬟", "✕", "✚")
 #: how much of the class colour tints a region: the least and the most confident
 TINT_RANGE = (0.12, 0.45)
 MARGIN = 0.08  # of the data's extent, around it
@@ -60,11 +63,9 @@ class DataViewPanel(FollowsPalette, QWidget):
         self.setObjectName("dataViewPanel")
         self.plot = TurnPlot()
         self.plot.setObjectName("dataView")  # PlotWidget passes keywords on to its PlotItem
-        self.plot.setAspectLocked(False)
-        self.plot.setMinimumSize(220, 200)
+        self.plot.setMinimumSize(160, 110)
         for side in ("left", "bottom"):
             self.plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
-        self.legend = self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setZValue(-10)
         self.plot.addItem(self.image)
@@ -72,8 +73,9 @@ class DataViewPanel(FollowsPalette, QWidget):
         self.dev_points = pg.ScatterPlotItem(size=9, pxMode=True)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.dev_points)
-        self.note = QLabel(objectName="dataViewNote")
+        self.note = QLabel(objectName="dataViewNote")  # the legend too: a legend would hide examples
         self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
         layout.addWidget(self.plot, 1)
@@ -134,9 +136,13 @@ class DataViewPanel(FollowsPalette, QWidget):
     # -- drawing -------------------------------------------------------------------------------
     def _note(self, problem: Problem, plane: Plane) -> str:
         m_train, m_dev = problem.X.shape[1], problem.X_dev.shape[1]
-        scaled = ("inputs normalized with the training set's mean and standard deviation"
+        scaled = ("inputs normalized (the training set's mean and std)"
                   if problem.normalizer is not None else "raw inputs (not normalized)")
-        text = f"{m_train:,} train examples (filled) · {m_dev:,} dev (hollow) · {scaled}."
+        classes = " ".join(f"<span style='color:{CLASS_COLOURS[c]}'>{SYMBOL_TEXT[c]}</span>&nbsp;{c}"
+                           for c in range(min(problem.n_classes, len(CLASS_COLOURS))))
+        axes = "PC 1 across, PC 2 up" if plane.is_projection else "x1 across, x2 up"
+        text = (f"Classes {classes} · filled: {m_train:,} train · hollow: {m_dev:,} dev · {axes} · "
+                f"{html.escape(scaled)}.")
         if max(m_train, m_dev) > MAX_POINTS:
             text += f" At most {MAX_POINTS:,} of each are drawn (an even sample)."
         if plane.is_projection:
@@ -162,21 +168,6 @@ class DataViewPanel(FollowsPalette, QWidget):
                 item.setData(P[0], P[1], symbol=symbols, pen=pens, brush=None)
             else:
                 item.setData(P[0], P[1], symbol=symbols, brush=colours, pen=pg.mkPen(edge, width=1))
-        self._fill_legend(problem.n_classes)
-        labels = ("PC 1", "PC 2") if plane.is_projection else ("x1", "x2")
-        self.plot.setLabel("bottom", labels[0])
-        self.plot.setLabel("left", labels[1])
-
-    def _fill_legend(self, n_classes: int) -> None:
-        self.legend.clear()
-        text = self.palette().color(QPalette.ColorRole.Text)
-        for c in range(min(n_classes, len(CLASS_COLOURS))):
-            colour = CLASS_COLOURS[c]
-            sample = pg.ScatterPlotItem(symbol=CLASS_SYMBOLS[c], brush=colour, pen=pg.mkPen(colour), size=8)
-            self.legend.addItem(sample, f"class {c}")
-        self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=text, pen=pg.mkPen(text), size=8), "train")
-        self.legend.addItem(pg.ScatterPlotItem(symbol="o", brush=None, pen=pg.mkPen(text, width=2),
-                                               size=8), "dev")
 
     def _draw_regions(self) -> None:
         problem, plane = self._problem, self._plane
@@ -196,12 +187,6 @@ class DataViewPanel(FollowsPalette, QWidget):
     # -- theme ---------------------------------------------------------------------------------
     def _apply_palette(self) -> None:
         style_plot(self.plot, self.palette())
-        text = self.palette().color(QPalette.ColorRole.Text)
-        self.legend.setLabelTextColor(text)
-        fill = QColor(self.palette().color(QPalette.ColorRole.Base))
-        fill.setAlpha(200)
-        self.legend.setBrush(fill)
-        self.legend.setPen(pg.mkPen(QColor(text.red(), text.green(), text.blue(), 60)))
         if getattr(self, "_problem", None) is not None:
             self._draw_points()
             self.throttle.now()

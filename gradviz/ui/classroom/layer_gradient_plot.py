@@ -5,10 +5,11 @@ shrinks or grows with every layer, and the gradient with it."""
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.data.problem import Problem
@@ -39,13 +40,14 @@ class LayerGradientPanel(FollowsPalette, QWidget):
         self.plot.setLogMode(False, True)
         self.plot.setLabel("bottom", "layer l")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.plot.setMinimumHeight(150)
-        self.plot.addLegend(offset=(-4, 4), labelTextSize="8pt", verSpacing=-6)
-        self.grad_curve = self.plot.plot([], [], name="‖dW[l]‖ (backprop)", symbol="o", symbolSize=7)
-        self.act_curve = self.plot.plot([], [], name="rms of a[l] (forward)", symbol="s", symbolSize=6)
-        self.diff_curve = self.plot.plot([], [], name="check: difference in W[l]", symbol="t", symbolSize=8)
-        self.note = QLabel(objectName="layerGradientNote")
+        self.plot.setMinimumHeight(90)
+        self.grad_curve = self.plot.plot([], [], symbol="o", symbolSize=7)
+        self.act_curve = self.plot.plot([], [], symbol="s", symbolSize=6)
+        self.diff_curve = self.plot.plot([], [], symbol="t", symbolSize=8)
+        self.note = QLabel(objectName="layerGradientNote")  # with the legend: it would hide points
         self.note.setWordWrap(True)
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self._about = ""
         self.throttle = Throttle(self._draw_live, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -73,15 +75,17 @@ class LayerGradientPanel(FollowsPalette, QWidget):
         if problem is None:
             self.grad_curve.setData([], [])
             self.act_curve.setData([], [])
-            self.note.setText("")
+            self._about = ""
+            self._write_note()
             return
         spec = problem.net.spec
         layers = len(spec.layers)
         self.plot.getAxis("bottom").setTicks([[(float(l), str(l)) for l in range(1, layers + 1)]])
         self.plot.setXRange(0.5, layers + 0.5, padding=0)
         inits = sorted({layer.init or spec.init for layer in spec.layers})
-        self.note.setText(f"{layers} layers, init {', '.join(inits)} × gain {spec.init_gain:g}; "
-                          f"live on {min(LIVE_EXAMPLES, problem.X.shape[1])} training examples.")
+        self._about = (f"{layers} layers, init {', '.join(inits)} × gain {spec.init_gain:g}; live on "
+                       f"{min(LIVE_EXAMPLES, problem.X.shape[1])} training examples.")
+        self._write_note()
         self.throttle.now()
 
     def set_training(self, running: bool) -> None:
@@ -122,5 +126,13 @@ class LayerGradientPanel(FollowsPalette, QWidget):
             curve.setPen(pg.mkPen(colour, width=2, style=style))
             curve.setSymbolBrush(pg.mkBrush(colour))
             curve.setSymbolPen(pg.mkPen(colour))
-        self.plot.getPlotItem().legend.setLabelTextColor(self.palette().color(QPalette.ColorRole.Text))
         self.plot.setLabel("left", "size (log)", color=text.name())
+        self._write_note()
+
+    def _write_note(self) -> None:
+        colours = curve_colors(self.palette())
+        keys = [(colours[0], "●", "‖dW[l]‖ (backprop)"), (colours[1], "■", "rms of a[l] (forward)"),
+                (colours[2], "▼", "the check's difference in W[l]")]
+        legend = " · ".join(f"<span style='color:{c}'>{mark}</span>&nbsp;{html.escape(words)}"
+                            for c, mark, words in keys)
+        self.note.setText(f"{legend}<br>{html.escape(self._about)}")

@@ -35,6 +35,7 @@ from gradviz.core.teach.quiz import Quiz, Round, iter_visible_bug
 from gradviz.ui.classroom.classroom import NO_NETWORK, SealBugDialog, bug_choices, describe_bug, plain_kind
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job
+from gradviz.ui.classroom.layout import scrolled
 
 KIND_PLACEHOLDER = "— which kind of bug? —"
 #: (network, X, y, gradient_check keyword arguments) for trying bugs on a copy
@@ -125,10 +126,10 @@ class ClassroomPanel(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.25)
         self.message.setFont(font)
 
-        seal = QHBoxLayout()
-        for b in (self.seal_button, self.surprise_button, self.reveal_button, self.clear_button):
-            seal.addWidget(b)
-        seal.addStretch(1)
+        seal = QGridLayout()
+        buttons = (self.seal_button, self.surprise_button, self.reveal_button, self.clear_button)
+        for i, b in enumerate(buttons):
+            seal.addWidget(b, i // 2, i % 2)
         answer = QGridLayout()
         answer.addWidget(self.block_label, 0, 0, 1, 2)
         answer.addWidget(self.kind_combo, 1, 0)
@@ -142,7 +143,7 @@ class ClassroomPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(seal)
         layout.addLayout(answer)
-        layout.addWidget(self.message, 1)
+        layout.addWidget(scrolled(self.message), 1)
         layout.addLayout(rounds)
 
     # -- state ---------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.teach.sanity import SanityResult, iter_sanity_checks
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job
+from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 RESULT_NAMES = {"initial loss": "initialLossResult", "regularization": "regularizationResult",
@@ -83,7 +84,9 @@ class SanityPanel(FollowsPalette, QWidget):
         self.plot.setLabel("bottom", "iteration (Adam, 20 examples, λ = 0)")
         self.plot.setLabel("left", "loss")
         self.plot.getAxis("left").enableAutoSIPrefix(False)
-        self.plot.setMinimumHeight(130)
+        self.plot.setMinimumHeight(70)
+        # decades only: a short plot has no room for the minor ticks' labels
+        self.plot.getAxis("left").setTicks([[(float(k), f"{10.0**k:g}") for k in range(-4, 2)]])
         self.curve = self.plot.plot([], [])
         self.threshold = pg.InfiniteLine(angle=0, movable=False, label="target",
                                          labelOpts={"position": 0.95})
@@ -101,7 +104,7 @@ class SanityPanel(FollowsPalette, QWidget):
                 column.addWidget(self.table)
         column.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(results)
+        splitter.addWidget(scrolled(results))
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
