@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, 
 from gradviz.core.model.training import EpochRecord, Trainer
 from gradviz.core.teach.biasvariance import LECTURE_CASES, Reading
 from gradviz.ui.classroom.layout import scrolled
-from gradviz.ui.classroom.throttle import Throttle, TurnPlot
+from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.training.live_plots import curve_colors
 
@@ -31,7 +31,7 @@ def errors(epochs: list[EpochRecord]) -> tuple[np.ndarray, np.ndarray, np.ndarra
             np.array([error(e.train_acc) for e in epochs]), np.array([error(e.dev_acc) for e in epochs]))
 
 
-class BiasVariancePanel(FollowsPalette, QWidget):
+class BiasVariancePanel(FollowsTraining, FollowsPalette, QWidget):
     """``biasVarianceLabel`` reads the last epoch; ``errorPlot`` draws train and dev error per
     epoch with a line at the lowest dev error. ``set_trainer(get)`` gives the training panel's
     trainer (``get()`` may return None); ``refresh()`` after each training update."""
@@ -86,30 +86,9 @@ class BiasVariancePanel(FollowsPalette, QWidget):
         layout.addWidget(self.plot, 3)
         self._apply_palette()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.throttle.now()
-
-    @property
-    def exclusive(self):
-        return self.throttle.exclusive
-
-    @exclusive.setter
-    def exclusive(self, turn) -> None:
-        self.throttle.exclusive = turn
-        self.plot.exclusive = turn
-
     def set_trainer(self, get: Callable[[], Trainer | None]) -> None:
         self._trainer = get
         self.throttle.now()
-
-    def set_training(self, running: bool) -> None:
-        self.throttle.training = running
-        if not running:
-            self.throttle.now()
-
-    def refresh(self) -> None:
-        self.throttle.request()
 
     def _redraw(self) -> None:
         trainer = self._trainer()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from gradviz.core.data.problem import Problem
 from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.teach.boundary import Plane, data_plane, decision_grid, grid_resolution
-from gradviz.ui.classroom.throttle import Throttle, TurnPlot
+from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 #: Okabe-Ito (colour-blind safe), then two more distinct colours for up to 10 classes
@@ -53,7 +53,7 @@ def _tints(background: QColor, n_classes: int) -> np.ndarray:
     return bg * (1 - alphas) + colours[:, None, :] * alphas
 
 
-class DataViewPanel(FollowsPalette, QWidget):
+class DataViewPanel(FollowsTraining, FollowsPalette, QWidget):
     """The plot (objectName ``dataView``) and a note under it. ``set_problem(problem)`` shows a
     problem's examples; ``refresh()`` asks for the decision regions to be redrawn (throttled
     while ``set_training(True)``); ``exclusive`` is the training runner's turn."""
@@ -89,19 +89,6 @@ class DataViewPanel(FollowsPalette, QWidget):
         self.set_problem(None)
 
     # -- inputs --------------------------------------------------------------------------------
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.throttle.now()
-
-    @property
-    def exclusive(self):
-        return self.throttle.exclusive
-
-    @exclusive.setter
-    def exclusive(self, turn) -> None:
-        self.throttle.exclusive = turn
-        self.plot.exclusive = turn
-
     def set_problem(self, problem: Problem | None) -> None:
         """Show ``problem``'s train and dev examples and its network's decision regions."""
         self._problem = problem
@@ -122,16 +109,6 @@ class DataViewPanel(FollowsPalette, QWidget):
         self.plot.setRange(xRange=self._bounds[0], yRange=self._bounds[1], padding=0)
         self.note.setText(self._note(problem, plane))
         self.throttle.now()
-
-    def set_training(self, running: bool) -> None:
-        """While training runs the regions are redrawn within the time budget; at the end, at once."""
-        self.throttle.training = running
-        if not running:
-            self.throttle.now()
-
-    def refresh(self) -> None:
-        """The parameters changed: redraw the regions when the throttle allows."""
-        self.throttle.request()
 
     # -- drawing -------------------------------------------------------------------------------
     def _note(self, problem: Problem, plane: Plane) -> str:

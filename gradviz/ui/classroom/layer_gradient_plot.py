@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from gradviz.core.data.problem import Problem
 from gradviz.core.report.check_report import CheckReport
 from gradviz.core.teach.gradient_flow import activation_rms, gradient_norms, report_layers
-from gradviz.ui.classroom.throttle import Throttle, TurnPlot
+from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.training.live_plots import curve_colors
 
@@ -24,7 +24,7 @@ LIVE_EXAMPLES = 256
 FLOOR = 1e-300  # zero drawn at the bottom of the log axis
 
 
-class LayerGradientPanel(FollowsPalette, QWidget):
+class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
     """``layerGradientPlot`` with the curves, and a note. ``set_problem(problem)``, ``refresh()``
     while training (throttled), ``show_report(report)`` after a check."""
 
@@ -55,19 +55,6 @@ class LayerGradientPanel(FollowsPalette, QWidget):
         layout.addWidget(self.note)
         self._apply_palette()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self.throttle.now()
-
-    @property
-    def exclusive(self):
-        return self.throttle.exclusive
-
-    @exclusive.setter
-    def exclusive(self, turn) -> None:
-        self.throttle.exclusive = turn
-        self.plot.exclusive = turn
-
     def set_problem(self, problem: Problem | None) -> None:
         self._problem = problem
         self.diff_curve.setData([], [])
@@ -87,14 +74,6 @@ class LayerGradientPanel(FollowsPalette, QWidget):
                        f"{min(LIVE_EXAMPLES, problem.X.shape[1])} training examples.")
         self._write_note()
         self.throttle.now()
-
-    def set_training(self, running: bool) -> None:
-        self.throttle.training = running
-        if not running:
-            self.throttle.now()
-
-    def refresh(self) -> None:
-        self.throttle.request()
 
     def show_report(self, report: CheckReport) -> None:
         """The check's ‖dW[l]‖ (backprop at the checked θ) and its difference in each W[l]."""

@@ -74,3 +74,32 @@ class Throttle(QObject):
             self._redraw()
         cost = time.perf_counter() - start
         self._next = start + (min(cost / BUDGET, MAX_WAIT_S) if self.training else 0.0)
+
+
+class FollowsTraining:
+    """Mixin for a panel that redraws with training: it has ``self.throttle`` (a Throttle) and
+    ``self.plot`` (a TurnPlot); the window gives it the training runner's turn (``exclusive``),
+    calls ``refresh()`` after training steps and ``set_training(running)``."""
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.throttle.now()
+
+    @property
+    def exclusive(self) -> Turn:
+        return self.throttle.exclusive
+
+    @exclusive.setter
+    def exclusive(self, turn: Turn) -> None:
+        self.throttle.exclusive = turn
+        self.plot.exclusive = turn
+
+    def set_training(self, running: bool) -> None:
+        """While training runs, redraws keep within the budget; when it stops, one at once."""
+        self.throttle.training = running
+        if not running:
+            self.throttle.now()
+
+    def refresh(self) -> None:
+        """The parameters changed: redraw when the throttle allows."""
+        self.throttle.request()
