@@ -3,7 +3,8 @@ data and bias/variance, signals by layer, sanity checks and cost), the Classroom
 connects them to the window — one method per action.
 
 Uses the window's public parts only: problem, heatmap, verdict, check_panel, training_panel,
-sealed_bug, inspector_dock, network_dock, files.view_menu, check_finished, load_session.
+sealed_bug, inspector_dock, network_dock and plots_dock if any, files.view_menu, check_finished,
+load_session.
 """
 
 from __future__ import annotations
