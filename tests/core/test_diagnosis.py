@@ -42,7 +42,8 @@ def test_a_correct_net_gets_no_diagnosis():
     _, _, report = check()
     assert report.failing_blocks() == []
     assert kinds(report) == {}
-    assert report.summary() == [report.verdict()]
+    assert report.conclusion == "correct"
+    assert report.summary() == [report.headline(), report.verdict()]
 
 
 @pytest.mark.parametrize("l2", [0.0, 0.1])
@@ -180,15 +181,19 @@ def test_a_block_off_only_through_kinks_gets_kind_kink_but_does_not_fail():
     assert all(b.diagnosis is None for b in report.blocks.values() if b.difference <= 1e-5)
 
 
-@pytest.mark.parametrize(("dtype", "epsilon", "words"), [
-    ("float32", 1e-7, "rounding floor of float32"),
-    ("float64", 1e-12, "rounding floor of float64"),
-    ("float64", 1e-1, "truncation error"),
+@pytest.mark.parametrize(("dtype", "epsilon", "kind", "words", "fix"), [
+    ("float32", 1e-7, "noise", "rounding floor of float32", "use float64"),
+    ("float64", 1e-12, "noise", "rounding floor of float64", "try ε ≈ 1e-05"),
+    ("float64", 1e-1, "truncation", "falls as ε²", "use a smaller ε"),
 ])
-def test_a_correct_net_at_a_bad_precision_or_step_is_noise(dtype, epsilon, words):
+def test_a_correct_net_at_a_bad_precision_or_step_is_explained(dtype, epsilon, kind, words, fix):
     _, _, report = check(dtype=dtype, epsilon=epsilon)
-    assert report.failing_blocks()
-    assert set(kinds(report).values()) == {"noise"}
+    assert not report.passed
+    assert report.failing_blocks() == []
+    assert report.conclusion == "inconclusive"
+    assert fix in report.conclusion_reason
+    assert set(kinds(report).values()) == {kind}
+    assert set(report.explained_blocks()) == set(report.blocks)
     assert all(words in text and "not a bug" in text for text in messages(report).values())
 
 
@@ -305,7 +310,10 @@ def test_a_user_model_activation_bug_propagates_by_block_names():
     report = gradient_check(TanhNet(bug="act_deriv"), X, y)
     assert kinds(report) == {"W1": "propagated", "b1": "propagated"}
     assert report.blocks["W1"].diagnosis.layer == 1
-    assert "suspect layer 1's activation derivative" in report.blocks["W1"].diagnosis.message
+    message = report.blocks["W1"].diagnosis.message
+    # gradviz cannot know what a user's layer 1 holds: the layer is named, the cause not guessed
+    assert "the error enters backprop at layer 1" in message
+    assert "activation" not in message
 
 
 def test_a_rebuilt_report_is_diagnosed_again():

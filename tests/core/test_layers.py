@@ -72,6 +72,18 @@ def test_wrong_activation_derivative_differs(rng, kind):
     assert rel_error(right, wrong) > 1e-2
 
 
+@pytest.mark.parametrize(("kind", "slope"), [
+    ("tanh", lambda z: 1 / np.cosh(z) ** 2),
+    ("sigmoid", lambda z: np.exp(-z) / (1 + np.exp(-z)) ** 2),
+])
+def test_saturated_derivatives_keep_their_digits(kind, slope):
+    # 1 − a² of a rounded a ≈ ±1 keeps u/(1 − a²) of its digits; g'(z) from z keeps them all
+    Z = np.array([[0.3, -4.0, 10.7, -15.0, 25.0]])
+    A = ops.activation_forward(Z, kind)
+    exact = slope(Z.astype(np.longdouble)).astype(np.float64)
+    np.testing.assert_allclose(ops.activation_backward(np.ones_like(Z), Z, A, kind), exact, rtol=1e-14)
+
+
 def test_switches_only_for_kinked_activations(rng):
     Z = away_from_zero(rng, (3, 4))
     for kind in ("relu", "leaky_relu"):

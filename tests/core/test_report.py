@@ -10,7 +10,7 @@ import pytest
 from helpers import make_data, make_spec
 
 from gradviz.core import BlockResult, CheckReport, Component, Network, gradient_check
-from gradviz.core.report.check_report import norm_ratio, relative_error, status_of
+from gradviz.core.report.check_report import KINK, MISMATCH, norm_ratio, relative_error, status_of
 
 NAN = np.nan
 
@@ -104,6 +104,13 @@ def test_worst_order():
     assert rels == sorted(rels, reverse=True)
 
 
+def test_worst_among_some_kinds():
+    report = hand_report()
+    assert [(c.block, c.index, c.kind) for c in report.worst(5, kinds=(MISMATCH,))] == [
+        ("b1", (1, 0), "mismatch")]
+    assert report.worst(5, kinds=(KINK,))[0].index == (0, 1)
+
+
 def test_worst_breaks_ties_by_absolute_error():
     block = BlockResult("W", [[1.0, 10.0]], [[2.0, 20.0]], [[False, False]])
     worst = CheckReport({"W": block}).worst(2)
@@ -115,7 +122,8 @@ def test_verdict_and_summary():
     assert "wrong" in report.verdict()
     assert f"{report.difference:.2e}" in report.verdict()
     summary = report.summary()
-    assert summary[0] == report.verdict()
+    assert summary[:2] == [report.headline(), report.verdict()]
+    assert summary[0].startswith("bug: ")
     assert "failing blocks: b1" in summary
     assert "a warning" in summary
 
@@ -169,15 +177,16 @@ def test_csv_columns_and_rows(tmp_path):
     text = report.to_csv(str(path))
     assert path.read_text(encoding="utf-8") == text
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"]
+    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink",
+                       "kind", "numeric_second"]
     body = rows[1:]
     assert len(body) == report.n_checked  # one row per checked component
     by_key = {(r[0], r[1]): r for r in body}
     assert ("W2", "(0, 1)") not in by_key
     row = by_key[("W1", "(0, 1)")]
     assert [float(v) for v in row[2:6]] == [2.0, 2.5, 0.5, 0.2]
-    assert row[6] == "1"
-    assert by_key[("b1", "(1, 0)")][6] == "0"
+    assert row[6:] == ["1", "kink", ""]
+    assert by_key[("b1", "(1, 0)")][6:8] == ["0", "mismatch"]
     assert float(by_key[("W2", "(0, 2)")][3]) == 1.0 + 1e-9  # full precision
 
 

@@ -101,7 +101,8 @@ def test_exports_report_csv_and_heatmap_png(user, window, tmp_path):
     csv_path, png_path = tmp_path / "report.csv", tmp_path / "heatmap.png"
     assert window.export_report(csv_path)
     rows = list(csv.reader(csv_path.read_text().splitlines()))
-    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"]
+    assert rows[0] == ["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink",
+                       "kind", "numeric_second"]
     assert len(rows) == 1 + report.n_checked
     assert window.export_heatmap(png_path)
     image = QImage(str(png_path))

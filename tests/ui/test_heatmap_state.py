@@ -17,16 +17,9 @@ from gradviz.core.report.levels import MARK_GREY, REL_TICKS, STRIPE_GREY
 from gradviz.ui.check.heatmap_view import HeatmapView
 
 
-class ClassifiedBlock(BlockResult):
+def ClassifiedBlock(name, analytic, numeric, kinds) -> BlockResult:
     """A BlockResult with the per-component kinds an engine gave it (chosen by the test)."""
-
-    def __init__(self, name, analytic, numeric, kinds):
-        super().__init__(name, analytic, numeric, np.zeros(np.shape(analytic), dtype=bool))
-        self._kinds = np.asarray(kinds, dtype=np.int8)
-
-    @property
-    def kinds(self) -> np.ndarray:
-        return self._kinds
+    return BlockResult(name, analytic, numeric, np.zeros(np.shape(analytic), dtype=bool), kinds=kinds)
 
 
 NOISE, ZERO, WRONG = (2, 2), (3, 0), (1, 1)  # cells of W1 below

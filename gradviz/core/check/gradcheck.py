@@ -2,7 +2,8 @@
 
 ``iter_gradient_check`` is a generator that yields ``CheckProgress`` per chunk of components
 (for progress bars, progressive heatmaps and cancel) and returns the ``CheckReport``;
-``gradient_check`` runs it to the end.
+``gradient_check`` runs it to the end. It measures (the first step at ε; where components
+fail, the rounding probe and the second step), then diagnoses, then adds the warnings.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
-from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from functools import partial
 from numbers import Integral
 
@@ -19,8 +19,16 @@ import numpy as np
 
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable, fast_unavailable_at
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective, check_parameter
+from gradviz.core.check.steps import (
+    CheckProgress,
+    measure,
+    more_steps,
+    refuse_diverged,
+    refuse_infinite_loss,
+)
 from gradviz.core.diagnosis.advice import check_warnings
 from gradviz.core.diagnosis.diagnosis import diagnose_check
+from gradviz.core.diagnosis.kinks import KinkTest
 from gradviz.core.model import fields
 from gradviz.core.model.network import TERMS, Network
 from gradviz.core.model.spec import MAX_SEED
@@ -31,18 +39,6 @@ ENGINES = ("auto", "fast", "reference")
 #: the largest step ε: beyond it a difference quotient says nothing about a derivative
 MAX_EPSILON = 10.0
 PROGRESS_INTERVAL = 0.03  # seconds between progress reports
-
-
-@dataclass
-class CheckProgress:
-    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``."""
-
-    done: int
-    total: int
-    block: str
-    flat: np.ndarray
-    numeric: np.ndarray
-    kink: np.ndarray
 
 
 def numeric_derivative(
@@ -138,20 +134,29 @@ def select_components(
     return plan
 
 
-def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
-    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink)."""
+def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
+                      kinks: KinkTest | None = None):
+    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink).
+
+    Kinks are what the objective reports, or, given ``kinks``, what J(θ) and J(θ ± ε) show
+    (for objectives that cannot see theirs: user models).
+    """
     for i, f in enumerate(flat):
         numeric, outs = _difference(
             lambda d, f=int(f): objective.value(name, f, d), objective.J0, epsilon, method
         )
-        yield i, numeric, any(out[1] for out in outs)
+        kink = any(out[1] for out in outs)
+        if kinks is not None:
+            kink = kinks(name, int(f), numeric, float(outs[0][0]), float(outs[1][0]), epsilon)
+        yield i, numeric, kink
 
 
-def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str):
+def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
+                      kinks: KinkTest | None = None):
     """The reference loop's results as (start, stop, numeric, kink), about PROGRESS_INTERVAL apart."""
     values, crossed = np.empty(len(flat)), np.zeros(len(flat), dtype=bool)
     first, last_yield = 0, time.perf_counter()
-    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method):
+    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method, kinks):
         values[i], crossed[i] = value, kink
         now = time.perf_counter()
         if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
@@ -210,10 +215,12 @@ def iter_gradient_check(
         raise ValueError(f"engine 'fast' cannot serve this check: {unavailable}; "
                          "use engine 'auto' or 'reference'")
     used_engine = "reference" if engine == "reference" or unavailable else "fast"
+    refuse_diverged(model.params)
     start = time.perf_counter()
     with preserved_params(model.params):
         objective = make_objective(model, X, y, dropout=dropout, terms=terms,
                                    loss_scale=loss_scale, seed=seed)
+        refuse_infinite_loss(objective.J0)
         if used_engine == "fast":
             unavailable = fast_unavailable_at(objective)
             if unavailable and engine == "fast":
@@ -222,21 +229,17 @@ def iter_gradient_check(
             used_engine = "reference" if unavailable else "fast"
         shapes = {k: v.shape for k, v in objective.params.items()}
         plan = select_components(shapes, blocks, sample, seed)
-        numeric = {k: np.full(shapes[k], np.nan) for k in plan}
-        kink = {k: np.zeros(shapes[k], dtype=bool) for k in plan}
-        total, done = sum(len(f) for f in plan.values()), 0
-        fast = partial(fast_numeric, workers=threads)
-        chunker = _reference_chunks if used_engine == "reference" else fast
-        for name, flat in plan.items():
-            with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
-                for lo, hi, values, crossed in chunks:
-                    chunk = flat[lo:hi]
-                    # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
-                    numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
-                    kink[name].flat[chunk] = crossed
-                    done += len(chunk)
-                    yield CheckProgress(done, total, name, chunk,
-                                        numeric[name].flat[chunk], kink[name].flat[chunk])
+        progress = [0, sum(len(f) for f in plan.values())]
+        kinks = None
+        if (not getattr(objective, "tracks_kinks", True) and getattr(objective, "deterministic", True)
+                and method in ("centered", "richardson")):
+            kinks = KinkTest(objective, epsilon, str(objective.dtype), method)
+        if used_engine == "reference":
+            chunkers = (partial(_reference_chunks, kinks=kinks), _reference_chunks)
+        else:
+            chunkers = (partial(fast_numeric, workers=threads),) * 2
+        numeric, kink = yield from measure(chunkers[0], objective, plan, epsilon, method, progress,
+                                            first=True)
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
             settings={
@@ -247,7 +250,11 @@ def iter_gradient_check(
             },
             loss=objective.J0,
             engine=used_engine,
+            random_loss=not getattr(objective, "deterministic", True),
         )
+        if kinks is not None:
+            report.settings["kinks_from_J"] = True
+        yield from more_steps(report, objective, chunkers, method, progress, kinks)
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")
         report.warnings.extend(check_warnings(report, objective))
@@ -300,6 +307,12 @@ def gradient_check(
     the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
     threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
     The model's parameters are unchanged afterwards, bit for bit, even on error.
+
+    Where components disagree beyond their rounding floor, the check measures the rounding of J
+    and of backprop near θ and evaluates those components again at a second step (ε/4 or 4ε),
+    so that ``report.conclusion`` ("correct", "bug", "inconclusive") rests on error bounds
+    (see gradviz.core.diagnosis). A diverged network (NaN or Inf in θ, or an infinite loss) is
+    refused with a ValueError.
     """
     run = iter_gradient_check(
         model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,

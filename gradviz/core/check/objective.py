@@ -18,6 +18,8 @@ DROPOUT_MODES = ("off", "frozen", "resample")
 class NetworkObjective:
     """J of a built-in Network with the check's dropout mode and terms, plus kink tracking."""
 
+    tracks_kinks = True  # value() reports every ReLU, hinge or |w| switch a step crosses
+
     def __init__(
         self, net: Network, X, y, *, dropout: str, terms: str, loss_scale: float, seed: int
     ) -> None:
@@ -44,6 +46,11 @@ class NetworkObjective:
         return self.params["W1"].dtype
 
     @property
+    def deterministic(self) -> bool:
+        """Whether J is one function of θ (not with masks drawn anew per evaluation)."""
+        return self.dropout != "resample"
+
+    @property
     def has_dropout(self) -> bool:
         return bool(self.net.draw_masks(1, np.random.default_rng(0)))
 
@@ -51,6 +58,14 @@ class NetworkObjective:
         if self.dropout == "resample":
             return self.net.draw_masks(self.X.shape[1], self._resample_rng)
         return self.masks
+
+    def analytic_at(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+        """Backprop's gradient (times loss_scale) at other parameters of the same shapes; None
+        when a kink switched on the way (the gradient jumps there)."""
+        ev = self.net.evaluate(self.X, self.y, params=params, masks=self.masks, terms=self.terms)
+        if any(not np.array_equal(a, b) for a, b in zip(ev.switches, self._switches, strict=True)):
+            return None
+        return {k: np.asarray(g, dtype=np.float64) * self.loss_scale for k, g in ev.grads.items()}
 
     def value(self, name: str, flat: int, delta: complex) -> tuple[complex, bool]:
         """J with θ[name].flat[flat] += delta, and whether any kink switched against θ."""
@@ -74,6 +89,8 @@ class NetworkObjective:
 
 class ModelObjective:
     """J of any model following the protocol, perturbed in place and restored every time."""
+
+    tracks_kinks = False  # kinks are read from J alone (diagnosis.kinks)
 
     def __init__(self, model, X, y, *, loss_scale: float) -> None:
         if not isinstance(getattr(model, "params", None), dict) or not callable(
@@ -105,6 +122,18 @@ class ModelObjective:
     @property
     def dtype(self) -> np.dtype:
         return next(iter(self.params.values())).dtype
+
+    def analytic_at(self, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Backprop's gradient (times loss_scale) at other parameters: set in place, restored."""
+        saved = {k: v.copy() for k, v in self.params.items()}
+        try:
+            for k, v in params.items():
+                np.copyto(self.params[k], v)
+            grads = self.model.loss(self.X, self.y)[1]
+        finally:
+            for k, v in saved.items():
+                np.copyto(self.params[k], v)
+        return {k: np.array(grads[k], dtype=np.float64) * self.loss_scale for k in self.params}
 
     def value(self, name: str, flat: int, delta: float) -> tuple[float, bool]:
         if isinstance(delta, complex):

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from gradviz.core.diagnosis.bounds import block_scale, suggested_epsilon
 from gradviz.core.report.check_report import CheckReport
 
-#: the step that balances truncation and rounding error, as a power of the unit roundoff
-BEST_STEP_POWER = {"centered": 1 / 3, "richardson": 1 / 5, "forward": 1 / 2}
+__all__ = ["check_warnings", "suggested_epsilon"]
 
-
-def suggested_epsilon(dtype: str, method: str) -> float:
-    """A step near the balance of truncation and rounding error, rounded to a power of ten."""
-    if method == "complex":
-        return 1e-20
-    u = float(np.finfo(np.dtype(dtype)).eps)
-    return float(10 ** np.round(np.log10(u ** BEST_STEP_POWER[method])))
+#: a loss below this (times loss_scale) is taken as saturated (softmax or sigmoid outputs at ±1)
+SATURATED = 1e-6
 
 
 def check_warnings(report: CheckReport, objective) -> list[str]:
@@ -29,7 +24,7 @@ def check_warnings(report: CheckReport, objective) -> list[str]:
     if method != "complex":
         rounding = spacing * max(abs(report.loss), 1e-300) / eps
         grads = np.concatenate([b.analytic[b.checked] for b in report.blocks.values()])
-        typical = float(np.sqrt(np.mean(grads**2))) if grads.size else 0.0
+        typical = block_scale(grads)
         best = suggested_epsilon(dtype, method)
         if eps < spacing:
             out.append(
@@ -45,6 +40,10 @@ def check_warnings(report: CheckReport, objective) -> list[str]:
         if eps > 1e-2:
             out.append(f"epsilon {eps:.0e} is large: the truncation error of the difference "
                        "formula may dominate; try 1e-7 to 1e-4")
+        if abs(report.loss) < SATURATED * s.get("loss_scale", 1.0):
+            out.append(f"the loss is nearly 0 (J = {report.loss:.1e}): saturated outputs make J "
+                       "change in steps far coarser than its own rounding, which the check "
+                       "measures only in part; a check at a θ before the loss vanished is safer")
         if 0 < typical < 1e-10:
             out.append(f"the gradients are tiny (about {typical:.0e}): floating point loses "
                        "accuracy there; scale the loss toward 1 with loss_scale")

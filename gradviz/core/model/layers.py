@@ -75,12 +75,22 @@ def activation_backward(
         low = 0 if kind == "relu" else LEAKY_SLOPE
         return dA * np.where(on, 1, low).astype(dA.real.dtype)
     if kind == "tanh":
-        return dA * ((1 - A) if wrong else (1 - A * A))
+        return dA * ((1 - A) if wrong else _saturating_slope(Z, A, 2.0))
     if kind == "sigmoid":
-        return dA * (A if wrong else A * (1 - A))
+        return dA * (A if wrong else _saturating_slope(Z, A, 1.0))
     if kind == "linear":
         return dA * 0 if wrong else dA
     raise ValueError(f"unknown activation {kind!r}")
+
+
+def _saturating_slope(Z: np.ndarray, A: np.ndarray, k: float) -> np.ndarray:
+    """tanh' (k = 2) or sigmoid' (k = 1) at Z: k²·e/(1 + e)² with e = exp(−k|z|), accurate to a
+    few units of roundoff even where the unit saturates (1 − a² from a rounded a ≈ ±1 keeps only
+    u/(1 − a²) of its digits). Complex Z (complex step) keeps the textbook form in A."""
+    if np.iscomplexobj(Z):
+        return 1 - A * A if k == 2.0 else A * (1 - A)
+    e = np.exp(-k * np.abs(Z))
+    return k * k * e / ((1 + e) * (1 + e))
 
 
 def activation_switches(Z: np.ndarray, kind: str) -> np.ndarray | None:

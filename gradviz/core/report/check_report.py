@@ -1,4 +1,11 @@
-"""The result of a gradient check: per-block component arrays, the lecture's ratio, a verdict."""
+"""The result of a gradient check: per-block component arrays, the lecture's ratio, a verdict.
+
+Two readings of one check live here. ``difference`` and ``status`` are the lectures' (Ng's norm
+ratio and its thresholds). ``conclusion`` is what the per-component error bounds allow one to
+say: "bug" when some component disagrees beyond what rounding, truncation and kinks explain
+(``BlockResult.kinds`` holds MISMATCH there), "inconclusive" when the difference is high but
+every disagreement is explained, or the loss is random, and "correct" otherwise.
+"""
 
 from __future__ import annotations
 
@@ -21,22 +28,42 @@ STATUS_WORDS = {
 
 
 CONCLUSIONS = ("correct", "bug", "inconclusive")
+CONCLUSION_WORDS = {
+    "correct": "backprop agrees with the numeric gradient within the check's error bounds",
+    "bug": "backprop disagrees with the numeric gradient beyond rounding, truncation and kinks",
+    "inconclusive": "the disagreement is explained by the check's set-up, not shown to be a bug",
+}
 #: what each component's comparison shows; ``BlockResult.kinds`` holds indices into this tuple
 COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch")
 UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH = range(len(COMPONENT_KINDS))
 
 
+def scaled_norm(x: np.ndarray) -> float:
+    """‖x‖₂ without underflow or overflow: divided by max |x| before squaring (inf when x holds
+    NaN or Inf)."""
+    x = np.asarray(x, dtype=np.float64).ravel()
+    if not x.size:
+        return 0.0
+    largest = float(np.max(np.abs(x)))
+    if not math.isfinite(largest):
+        return math.inf
+    if largest == 0:
+        return 0.0
+    return largest * float(np.linalg.norm(x / largest))
+
+
 def norm_ratio(numeric: np.ndarray, analytic: np.ndarray) -> float:
     """‖n − a‖₂ / (‖n‖₂ + ‖a‖₂) over the given components; 0 when both are zero, inf when
-    either holds NaN or Inf."""
+    either holds NaN or Inf. Gradients of 1e-170 or 1e170 give the same ratio as of 1."""
     numeric = np.asarray(numeric, dtype=np.float64)
     analytic = np.asarray(analytic, dtype=np.float64)
-    denominator = np.linalg.norm(numeric) + np.linalg.norm(analytic)
+    denominator = scaled_norm(numeric) + scaled_norm(analytic)
     if not math.isfinite(denominator):
         return math.inf
     if denominator == 0:
         return 0.0
-    return float(np.linalg.norm(numeric - analytic) / denominator)
+    scale = max(float(np.max(np.abs(numeric))), float(np.max(np.abs(analytic))))
+    return float(scaled_norm(numeric / scale - analytic / scale) / (denominator / scale))
 
 
 def status_of(difference: float) -> str:
@@ -70,7 +97,8 @@ def _number(value: float | str | None) -> float:
 
 @dataclass
 class Component:
-    """One element of θ, as listed by ``CheckReport.worst``."""
+    """One element of θ, as listed by ``CheckReport.worst``. ``kind``: its COMPONENT_KINDS name;
+    ``numeric_second``: its numeric gradient at the second step (NaN when not evaluated again)."""
 
     block: str
     index: tuple[int, ...]
@@ -79,17 +107,27 @@ class Component:
     abs_error: float
     rel_error: float
     kink: bool
+    kind: str = field(default="agrees", compare=False)
+    numeric_second: float = field(default=float("nan"), compare=False)
 
 
 @dataclass
 class BlockResult:
-    """One parameter block. Arrays have the parameter's shape; unchecked components are NaN."""
+    """One parameter block. Arrays have the parameter's shape; unchecked components are NaN.
+
+    numeric_second: the numeric gradient at the check's second step (``settings
+    ["second_epsilon"]``) where it was evaluated again, NaN elsewhere. kinds: per component an
+    index into COMPONENT_KINDS (int8); the diagnosis sets it, and until then it holds what the
+    arrays alone show (unchecked, kink, agrees within 1e-5 relative, else mismatch).
+    """
 
     name: str
     analytic: np.ndarray
     numeric: np.ndarray
     kink: np.ndarray
     diagnosis: Any = None
+    numeric_second: np.ndarray | None = None
+    kinds: np.ndarray | None = None
     abs_error: np.ndarray = field(init=False, repr=False)
     rel_error: np.ndarray = field(init=False, repr=False)
 
@@ -97,9 +135,15 @@ class BlockResult:
         self.analytic = np.asarray(self.analytic, dtype=np.float64)
         self.numeric = np.asarray(self.numeric, dtype=np.float64)
         self.kink = np.asarray(self.kink, dtype=bool) & self.checked
+        if self.numeric_second is None:
+            self.numeric_second = np.full(self.analytic.shape, np.nan)
+        self.numeric_second = np.asarray(self.numeric_second, dtype=np.float64)
         with np.errstate(invalid="ignore"):  # inf − inf (an exploding gradient) is NaN, not an error
             self.abs_error = np.abs(self.analytic - self.numeric)
             self.rel_error = relative_error(self.analytic, self.numeric)
+        if self.kinds is None:
+            self.kinds = self.plain_kinds()
+        self.kinds = np.asarray(self.kinds, dtype=np.int8).reshape(self.analytic.shape)
 
     @property
     def checked(self) -> np.ndarray:
@@ -135,12 +179,16 @@ class BlockResult:
 
     @property
     def failing(self) -> bool:
-        d = self.difference_without_kinks
-        return not math.isfinite(d) or d > OK
+        """Whether some component disagrees beyond every explanation (kind "mismatch")."""
+        return bool(np.any(self.kinds == MISMATCH))
 
     @property
-    def kinds(self) -> np.ndarray:
-        """Per component, an index into COMPONENT_KINDS (int8, the block's shape)."""
+    def explained(self) -> bool:
+        """Whether the block has a diagnosis that is not a bug (noise floor, truncation, ...)."""
+        return self.diagnosis is not None and not self.diagnosis.is_bug
+
+    def plain_kinds(self) -> np.ndarray:
+        """Kinds from the arrays alone: unchecked, kink, agrees (relative error ≤ 1e-5), mismatch."""
         kinds = np.full(self.analytic.shape, AGREES, dtype=np.int8)
         with np.errstate(invalid="ignore"):
             kinds[~(self.rel_error <= OK)] = MISMATCH
@@ -151,7 +199,12 @@ class BlockResult:
 
 @dataclass
 class CheckReport:
-    """Everything a gradient check found. ``settings`` records how it was run."""
+    """Everything a gradient check found. ``settings`` records how it was run.
+
+    random_loss: the loss gave two values at the same θ (dropout masks drawn anew, an unseeded
+    random model), so no disagreement is evidence of a bug. conclusion_reason: why the
+    conclusion is what it is and what to change, set by the diagnosis.
+    """
 
     blocks: dict[str, BlockResult]
     settings: dict[str, Any] = field(default_factory=dict)
@@ -159,6 +212,8 @@ class CheckReport:
     loss: float = float("nan")
     engine: str = "reference"
     elapsed: float = 0.0
+    random_loss: bool = False
+    conclusion_reason: str = ""
 
     # -- the verdict ---------------------------------------------------------------------------
     @property
@@ -186,25 +241,33 @@ class CheckReport:
         return sum(int(b.kink.sum()) for b in self.blocks.values())
 
     def failing_blocks(self) -> list[str]:
-        """Blocks whose own difference, kink-crossed components excluded, exceeds 1e-5."""
+        """Blocks with a bug diagnosis: some component disagrees beyond rounding, truncation and
+        kinks (kind "mismatch")."""
         return [name for name, b in self.blocks.items() if b.failing]
 
     def explained_blocks(self) -> dict[str, str]:
         """Blocks that disagree for a reason that is not a bug, with that reason."""
-        return {name: b.diagnosis.message for name, b in self.blocks.items()
-                if b.diagnosis is not None and not b.diagnosis.is_bug}
+        return {name: b.diagnosis.message for name, b in self.blocks.items() if b.explained}
 
     @property
     def conclusion(self) -> str:
-        """The headline, one of CONCLUSIONS: correct, bug, or inconclusive."""
+        """The headline, one of CONCLUSIONS: "bug" when some block fails, "inconclusive" when
+        the loss is random or the difference is above 1e-5 with every disagreement explained,
+        else "correct"."""
         if self.failing_blocks():
             return "bug"
-        return "correct" if self.passed else "inconclusive"
+        return "inconclusive" if self.random_loss or not self.passed else "correct"
 
-    def worst(self, n: int = 5) -> list[Component]:
-        """The n checked components with the largest relative error (ties: larger abs error)."""
+    def headline(self) -> str:
+        """The conclusion in words: "correct: ...", "bug: ..." or "inconclusive: ..."."""
+        return f"{self.conclusion}: {self.conclusion_reason or CONCLUSION_WORDS[self.conclusion]}"
+
+    def worst(self, n: int = 5, kinds: tuple[int, ...] | None = None) -> list[Component]:
+        """The n checked components with the largest relative error (ties: larger abs error),
+        among those of the given COMPONENT_KINDS indices when ``kinds`` is given."""
         names = list(self.blocks)
-        flats = [np.flatnonzero(b.checked) for b in self.blocks.values()]
+        flats = [np.flatnonzero(b.checked & (True if kinds is None else np.isin(b.kinds, kinds)))
+                 for b in self.blocks.values()]
         if not names or not sum(len(f) for f in flats):
             return []
         which = np.concatenate([np.full(len(f), i) for i, f in enumerate(flats)])
@@ -224,6 +287,7 @@ class CheckReport:
         return Component(
             block, pos, float(b.analytic[pos]), float(b.numeric[pos]),
             float(b.abs_error[pos]), float(b.rel_error[pos]), bool(b.kink[pos]),
+            COMPONENT_KINDS[b.kinds[pos]], float(b.numeric_second[pos]),
         )
 
     def verdict(self) -> str:
@@ -231,11 +295,14 @@ class CheckReport:
         return f"difference {self.difference:.2e}: {STATUS_WORDS[self.status]}"
 
     def summary(self) -> list[str]:
-        """Sentences for the whole report: verdict, failing blocks and diagnoses, warnings."""
-        lines = [self.verdict()]
-        failing = self.failing_blocks()
+        """Sentences for the whole report: the conclusion, the lecture's verdict, failing and
+        explained blocks, the diagnoses, warnings."""
+        lines = [self.headline(), self.verdict()]
+        failing, explained = self.failing_blocks(), self.explained_blocks()
         if failing:
             lines.append(f"failing blocks: {', '.join(failing)}")
+        if explained:
+            lines.append(f"explained blocks (not a bug): {', '.join(explained)}")
         lines += self.diagnosis_sentences()
         lines.extend(self.warnings)
         return lines
@@ -278,15 +345,19 @@ class CheckReport:
             return listed(np.array([x], dtype=np.float64))[0]
 
         return {
+            "conclusion": self.conclusion,
+            "conclusion_reason": self.conclusion_reason,
             "difference": number(self.difference),
             "status": self.status,
             "passed": self.passed,
+            "random_loss": self.random_loss,
             "loss": number(self.loss),
             "engine": self.engine,
             "elapsed": self.elapsed,
             "settings": self.settings,
             "warnings": list(self.warnings),
             "failing_blocks": self.failing_blocks(),
+            "explained_blocks": self.explained_blocks(),
             "blocks": {
                 name: {
                     "shape": list(b.analytic.shape),
@@ -295,6 +366,8 @@ class CheckReport:
                     "analytic": listed(b.analytic),
                     "numeric": listed(b.numeric),
                     "kink": listed(b.kink),
+                    "numeric_second": listed(b.numeric_second),
+                    "kinds": np.array(COMPONENT_KINDS)[b.kinds].tolist(),
                     "diagnosis": None if b.diagnosis is None else b.diagnosis.to_dict(),
                 }
                 for name, b in self.blocks.items()
@@ -306,11 +379,18 @@ class CheckReport:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckReport:
-        """Rebuild a report written by ``to_dict`` (diagnoses are recomputed by the caller)."""
+        """Rebuild a report written by ``to_dict``: arrays, kinds and the conclusion's reason
+        (diagnoses are recomputed by the caller)."""
 
         def array(values: list, shape: list[int]) -> np.ndarray:
             flat = np.array(values, dtype=object).reshape(-1)
             return np.array([np.nan if v is None else float(v) for v in flat]).reshape(shape)
+
+        def kinds(b: dict) -> np.ndarray | None:
+            if "kinds" not in b:
+                return None
+            names = np.array(b["kinds"], dtype=object).reshape(-1)
+            return np.array([COMPONENT_KINDS.index(k) for k in names]).reshape(b["shape"])
 
         blocks = {
             name: BlockResult(
@@ -318,27 +398,34 @@ class CheckReport:
                 array(b["analytic"], b["shape"]),
                 array(b["numeric"], b["shape"]),
                 np.array(b["kink"], dtype=bool).reshape(b["shape"]),
+                numeric_second=array(b["numeric_second"], b["shape"]) if "numeric_second" in b
+                else None,
+                kinds=kinds(b),
             )
             for name, b in data["blocks"].items()
         }
         return cls(
             blocks, dict(data.get("settings", {})), list(data.get("warnings", [])),
             _number(data.get("loss")), data.get("engine", "reference"),
-            float(data.get("elapsed", 0.0)),
+            float(data.get("elapsed", 0.0)), bool(data.get("random_loss", False)),
+            str(data.get("conclusion_reason", "")),
         )
 
     def to_csv(self, path: str | None = None) -> str:
         """One row per checked component: block, index (a tuple such as "(2, 0, 1, 1)"), analytic,
-        numeric, abs_error, rel_error, kink. Writes to ``path`` when given; returns the text."""
+        numeric, abs_error, rel_error, kink, kind, numeric_second (empty when not evaluated
+        again). Writes to ``path`` when given; returns the text."""
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink"])
+        writer.writerow(["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink",
+                         "kind", "numeric_second"])
         for name, b in self.blocks.items():
             for flat in np.flatnonzero(b.checked):
                 c = self.component(name, int(flat))
                 writer.writerow([
                     name, str(c.index), repr(c.analytic), repr(c.numeric),
                     repr(c.abs_error), repr(c.rel_error), int(c.kink),
+                    c.kind, "" if math.isnan(c.numeric_second) else repr(c.numeric_second),
                 ])
         text = out.getvalue()
         if path is not None:

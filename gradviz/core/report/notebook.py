@@ -59,7 +59,7 @@ def report_html(report: CheckReport) -> str:
     names = " · ".join(html.escape(name) for name in report.blocks)
     return (
         "<div class=\"gradviz-report\">"
-        f"<p>{badge} {html.escape(report.verdict())}</p>"
+        f"<p>{badge} {html.escape(report.headline().partition(': ')[2])}</p>"
         f"{_table(report)}"
         + (f"<ul>{sentences}</ul>" if sentences else "")
         + worst
