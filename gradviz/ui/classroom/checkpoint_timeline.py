@@ -8,6 +8,7 @@ training: on the plot it is a point that jumps above the 1e-5 line.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -33,7 +34,7 @@ from gradviz.ui.classroom.jobs import Job
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 DEFAULT_ITERATIONS = (0, 100, 500)
-PROGRESS_STEPS = 50  # training steps between progress reports (and chances to cancel)
+PROGRESS_S = 0.05  # seconds between progress reports while training (and chances to cancel)
 FLOOR = 1e-17  # where a difference of exactly 0 is drawn on the log axis
 
 
@@ -64,14 +65,17 @@ class CheckpointRun:
 
 
 def _checkpoints(trainer: Trainer, at: list[int], X, y, options: dict[str, Any]):
-    """Yield the iteration every PROGRESS_STEPS steps while training (so Cancel is heard between
-    them), and a Checkpoint at each target; stop early when training stops."""
+    """Yield the iteration at most every PROGRESS_S while training (so Cancel is heard between
+    them, and a tiny net's thousands of steps a second do not flood the GUI thread with queued
+    signals), and a Checkpoint at each target; stop early when training stops."""
+    last = time.monotonic()
     with np.errstate(all="ignore"):
         for target in at:
             record = None
             for step in trainer.steps(target - trainer.iteration):
                 record = step
-                if step.iteration % PROGRESS_STEPS == 0:
+                if time.monotonic() - last >= PROGRESS_S:
+                    last = time.monotonic()
                     yield step.iteration
             if trainer.iteration < target:
                 return
