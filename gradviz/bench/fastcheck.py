@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 import tracemalloc
 from typing import Any
@@ -202,7 +203,15 @@ def _yes(flag: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--user" in argv:
+        from gradviz.bench.user import main as user_main
+
+        return user_main([a for a in argv if a != "--user"])
     parser = argparse.ArgumentParser(prog="gradviz bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--user", action="store_true",
+                        help="instead: a user's numpy model in one process, in workers and executors "
+                             "(see gradviz bench --user --help)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--nets", default=",".join(NETS),
                         help=f"comma-separated nets among {', '.join(NETS)} (default: all)")

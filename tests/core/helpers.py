@@ -78,3 +78,13 @@ def make_data(spec: NetworkSpec, m: int, rng: np.random.Generator) -> tuple[np.n
 def snapshot(params: dict[str, np.ndarray]) -> dict[str, tuple[str, tuple[int, ...], bytes, int]]:
     """Everything that "bit for bit unchanged" means: dtype, shape, raw bytes and array identity."""
     return {k: (v.dtype.str, v.shape, v.tobytes(), id(v)) for k, v in params.items()}
+
+
+def drain(run):
+    """Run a check generator to its end: (the progress records it yielded, the report it returned)."""
+    records = []
+    try:
+        while True:
+            records.append(next(run))
+    except StopIteration as stop:
+        return records, stop.value

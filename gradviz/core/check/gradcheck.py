@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Generator, Iterable
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from functools import partial
 from numbers import Integral
@@ -179,8 +180,13 @@ def iter_gradient_check(
     seed: int = 0,
     engine: str = "auto",
     threads: int | None = None,
+    workers: int | str | None = None,
+    executor: Executor | None = None,
 ) -> Generator[CheckProgress, None, CheckReport]:
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
+    from gradviz.core.check.parallel import first_step_chunker, resolve_workers  # it imports this module
+
+    workers = resolve_workers(workers, executor)
     _validate_epsilon(epsilon)
     epsilon = float(epsilon)
     validate_seed(seed)
@@ -238,8 +244,13 @@ def iter_gradient_check(
             chunkers = (partial(_reference_chunks, kinks=kinks), _reference_chunks)
         else:
             chunkers = (partial(fast_numeric, workers=threads),) * 2
-        numeric, kink = yield from measure(chunkers[0], objective, plan, epsilon, method, progress,
-                                            first=True)
+        notes: list[str] = []
+        spread = used_engine == "reference"  # workers run the reference loop; the fast engine has threads
+        with first_step_chunker(chunkers[0], objective, plan, epsilon, method, kinks,
+                                workers=workers if spread else 1, executor=executor if spread else None,
+                                warnings=notes) as first:
+            numeric, kink = yield from measure(first, objective, plan, epsilon, method, progress,
+                                                first=True)
         report = CheckReport(
             {k: BlockResult(k, objective.analytic[k], numeric[k], kink[k]) for k in plan},
             settings={
@@ -257,6 +268,7 @@ def iter_gradient_check(
         yield from more_steps(report, objective, chunkers, method, progress, kinks)
         if engine == "auto" and unavailable:
             report.warnings.append(f"checked with the slow reference loop: {unavailable}")
+        report.warnings.extend(notes)
         report.warnings.extend(check_warnings(report, objective))
         diagnose_check(report, objective)
         report.elapsed = time.perf_counter() - start
@@ -292,6 +304,8 @@ def gradient_check(
     seed: int = 0,
     engine: str = "auto",
     threads: int | None = None,
+    workers: int | str | None = None,
+    executor: Executor | None = None,
 ) -> CheckReport:
     """Compare every (or a sample of) component of backprop's gradient with a numeric one.
 
@@ -306,6 +320,9 @@ def gradient_check(
     engine: auto (the fast engine whenever it can serve the check, else the reference loop with
     the reason in the warnings), fast, or reference (one full loss evaluation per perturbation).
     threads: worker threads of the fast engine (default: up to 2); the numbers do not depend on it.
+    workers: processes for the reference loop (a whole number, or "auto" for every core; default
+    one process); executor: any concurrent.futures.Executor to run it instead (a process or thread
+    pool, dask's ``Client.get_executor()``). Either way the numbers are bit-identical to one process.
     The model's parameters are unchanged afterwards, bit for bit, even on error.
 
     Where components disagree beyond their rounding floor, the check measures the rounding of J
@@ -317,7 +334,7 @@ def gradient_check(
     run = iter_gradient_check(
         model, X, y, epsilon=epsilon, method=method, dropout=dropout, terms=terms,
         blocks=blocks, sample=sample, loss_scale=loss_scale, seed=seed, engine=engine,
-        threads=threads,
+        threads=threads, workers=workers, executor=executor,
     )
     while True:
         try:

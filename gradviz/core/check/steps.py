@@ -5,8 +5,9 @@ A diverged network is refused before any of it (``refuse_diverged``)."""
 from __future__ import annotations
 
 import math
+import time
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -18,7 +19,8 @@ from gradviz.core.report.check_report import CheckReport
 
 @dataclass
 class CheckProgress:
-    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``."""
+    """A chunk of finished components: ``numeric`` and ``kink`` at ``flat`` indices of ``block``;
+    ``stamp``: when (time.perf_counter()), so two records give components per second."""
 
     done: int
     total: int
@@ -26,6 +28,7 @@ class CheckProgress:
     flat: np.ndarray
     numeric: np.ndarray
     kink: np.ndarray
+    stamp: float = field(default_factory=time.perf_counter)
 
 
 def refuse_diverged(params: dict) -> None:
