@@ -6,7 +6,9 @@ and shown (off screen). Each round times both, in alternating order, and gives o
 shown / hidden; the median ratio over the rounds is robust to other load on the machine.
 Then, in the main window, a 5 ms timer measures the longest gap between its ticks while the
 largest preset is checked (until half a second after its report arrived, so that showing the
-report counts) and while the demo preset trains.
+report counts) and while the demo preset trains. Last, on the largest preset, the app's quick
+check (until its verdict and heatmap are drawn), the app's full check and the engine's own quick
+check are timed side by side, on the correct network and with a bug planted in its biggest block.
 """
 
 from __future__ import annotations
@@ -113,6 +115,64 @@ def responsiveness(app) -> None:
     window.close()
 
 
+def _timed(start, finished) -> float:
+    """Seconds from ``start()`` until ``finished`` fired and the window has drawn the result."""
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    loop = QEventLoop()
+    finished.connect(loop.quit)
+    began = time.perf_counter()
+    start()
+    loop.exec()
+    QApplication.processEvents()  # the verdict and heatmap paint
+    elapsed = time.perf_counter() - began
+    finished.disconnect(loop.quit)
+    return elapsed
+
+
+def quick_versus_full(app, rounds: int = 3) -> None:
+    """Print the app's quick check against its full check and the engine's quick check on
+    large-784 (median of ``rounds``), without and with a planted bug."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from gradviz.core.check.quickcheck import quick_check
+    from gradviz.core.model.bugs import Bug
+    from gradviz.resource_paths import presets_dir
+    from gradviz.ui.check.check_controller import planted_copy
+    from gradviz.ui.main_window import MainWindow
+
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+    window = MainWindow()
+    window.resize(1400, 900)
+    window.show()
+    window.load_session(presets_dir() / "large-784.gradviz.json")
+    panel = window.check_panel
+    for bug in (None, "dW_x2:1"):
+        panel.bug_combo.setCurrentIndex(panel.bug_combo.findData(bug.split(":")[0] if bug else ""))
+        _settle()
+        times: dict[str, list[float]] = {"app quick": [], "app full": [], "engine quick": [],
+                                         "engine quick, bisecting": []}
+        problem = window.problem
+        for _ in range(rounds):
+            times["app quick"].append(_timed(window.run_quick_check, window.quick_check_finished))
+            times["app full"].append(_timed(window.run_check, window.check_finished))
+            net, _ = planted_copy(problem.net, [Bug.parse(bug)] if bug else [], None)
+            for key, localize in (("engine quick", False), ("engine quick, bisecting", True)):
+                began = time.perf_counter()
+                quick_check(net, problem.X_check, problem.y_check, localize=localize)
+                times[key].append(time.perf_counter() - began)
+        median = {key: statistics.median(values) for key, values in times.items()}
+        print(f"  large-784 {'with bug ' + bug if bug else 'correct'} (median of {rounds}): "
+              + ", ".join(f"{key} {seconds:.3f} s" for key, seconds in median.items()))
+        print(f"    app quick / app full = {median['app quick'] / median['app full']:.2f} "
+              f"(target <= 1); app quick - engine quick = "
+              f"{median['app quick'] - median['engine quick']:.3f} s")
+    window.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gradviz.bench.ui", description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=2000, help="iterations per run (default 2000)")
@@ -160,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  median ratio {ratio:.3f}: the live plots slow training by {(ratio - 1) * 100:+.1f}% "
           f"(target <= +10%)")
     responsiveness(app)
+    quick_versus_full(app)
     return 0
 
 

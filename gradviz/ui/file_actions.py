@@ -1,5 +1,6 @@
-"""The window's menus: File (open, recent, presets, save, export), Edit, Check, View (docks, theme),
-Help. Dialogs live here; the window only loads and saves."""
+"""The window's menus: File (open, recent, presets, save, export), Edit (undo, redo), Check, View
+(docks, theme), Help. File dialogs live here; the window only loads and saves. Opening another
+session or a preset first asks to save unsaved changes."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMenu
 
 from gradviz.resource_paths import presets_dir
 from gradviz.ui.common.theme import apply_theme, current_theme
+from gradviz.ui.help import HelpMenu
 
 if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
@@ -44,7 +46,7 @@ class FileActions:
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.presets_menu = file_menu.addMenu("&Presets")
         for title, path in presets():
-            self._action(self.presets_menu, title, lambda p=path: window.load_session(p, remember=False))
+            self._action(self.presets_menu, title, lambda p=path: window.open_session(p, remember=False))
         file_menu.addSeparator()
         self.save_action = self._action(file_menu, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(file_menu, "Save &As…", self.save_as,
@@ -59,12 +61,14 @@ class FileActions:
         self.csv_action = self._action(file_menu, "Export report as &CSV…", self.export_csv,
                                        QKeySequence("Ctrl+Shift+E"))
         file_menu.addSeparator()
-        self._action(file_menu, "&Quit", window.close, QKeySequence.StandardKey.Quit)
+        self.quit_action = self._action(file_menu, "&Quit", window.quit, QKeySequence.StandardKey.Quit)
 
         self.edit_menu = bar.addMenu("&Edit")
         check_menu = bar.addMenu("&Check")
         self.run_action = self._action(check_menu, "&Run check", window.run_check,
                                        QKeySequence("Ctrl+R"))
+        self.quick_action = self._action(check_menu, "&Quick check", window.run_quick_check,
+                                         QKeySequence("Ctrl+Shift+R"))
         self.cancel_action = self._action(check_menu, "&Cancel check", window.cancel_check,
                                           QKeySequence("Ctrl+."))
         self.view_menu = bar.addMenu("&View")
@@ -76,8 +80,7 @@ class FileActions:
             action.setChecked(theme == current_theme())
             group.addAction(action)
         self.view_menu.addSeparator()
-        help_menu = bar.addMenu("&Help")
-        self._action(help_menu, "&About gradviz", self.about)
+        self.help = HelpMenu(window, bar.addMenu("&Help"))
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None) -> QAction:
         action = menu.addAction(text)
@@ -88,31 +91,39 @@ class FileActions:
         return action
 
     def add_undo_stack(self, stack) -> None:
-        """Put a QUndoStack's undo/redo actions (standard shortcuts) in the Edit menu."""
+        """Put a QUndoStack's undo/redo actions in the Edit menu: the platform's keys, and
+        Ctrl+Z / Ctrl+Shift+Z everywhere."""
         undo = stack.createUndoAction(self.window, "&Undo")
         redo = stack.createRedoAction(self.window, "&Redo")
-        undo.setShortcut(QKeySequence.StandardKey.Undo)
-        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        undo.setObjectName("undoAction")
+        redo.setObjectName("redoAction")
+        for action, key, extra in ((undo, QKeySequence.StandardKey.Undo, "Ctrl+Z"),
+                                   (redo, QKeySequence.StandardKey.Redo, "Ctrl+Shift+Z")):
+            keys = QKeySequence.keyBindings(key)
+            action.setShortcuts([*keys, *([QKeySequence(extra)] if QKeySequence(extra) not in keys else [])])
         self.edit_menu.addActions([undo, redo])
 
     # -- files ---------------------------------------------------------------------------------
     def open(self) -> None:
+        if not self.window.document.maybe_save("opening another session"):
+            return
         path, _ = QFileDialog.getOpenFileName(self.window, "Open a session", self._folder(), SESSION_FILTER)
         if path:
             self.window.load_session(path)
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Save to the session's file (asking for one if it has none); whether it was saved."""
         if self.window.path is None:
-            self.save_as()
-        else:
-            self.window.save_session(self.window.path)
+            return self.save_as()
+        return self.window.save_session(self.window.path)
 
-    def save_as(self) -> None:
+    def save_as(self) -> bool:
         path, _ = QFileDialog.getSaveFileName(self.window, "Save the session", self._folder(), SESSION_FILTER)
-        if path:
-            if not path.endswith(".json"):
-                path += SUFFIX
-            self.window.save_session(path)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += SUFFIX
+        return self.window.save_session(path)
 
     def export_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self.window, "Export the heatmap", self._folder(),
@@ -142,16 +153,12 @@ class FileActions:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def _open_recent(self, path: str) -> None:
+        if not self.window.document.maybe_save("opening another session"):
+            return
         if not self.window.load_session(path):
             self.window.app_settings.remove_recent_file(path)
 
-    # -- view and help -------------------------------------------------------------------------
+    # -- view ----------------------------------------------------------------------------------
     def set_theme(self, theme: str) -> None:
         apply_theme(theme)
         self.window.app_settings.set_theme(theme)
-
-    def about(self) -> None:
-        QMessageBox.about(
-            self.window, "About gradviz",
-            "gradviz: a visual debugger for backpropagation.\n\nBuild a network, run gradient "
-            "checking, and see which components of which W or b block disagree.")

@@ -1,63 +1,46 @@
-"""The main window: composes the panels, owns the session and the Problem built from it, and runs
-the gradient check in a worker."""
+"""The main window: composes the panels and docks; the session it shows lives in a SessionDocument
+(gradviz.ui.document), its checks run through a CheckController (gradviz.ui.check)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QMainWindow,
-    QMessageBox,
-    QScrollArea,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
 
-from gradviz.core.data.problem import Problem, build_problem
+from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import DataSettings, Session
 from gradviz.core.model.bugs import Bug
-from gradviz.core.model.network import Network
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
 from gradviz.core.report.check_report import CheckReport
 from gradviz.ui.builder.builder_panel import BuilderPanel
+from gradviz.ui.check.check_controller import CheckController
 from gradviz.ui.check.check_panel import CheckPanel
-from gradviz.ui.check.check_worker import CheckRunner
 from gradviz.ui.check.heatmap_view import HeatmapPanel
 from gradviz.ui.check.inspector import InspectorPanel, describe_component
-from gradviz.ui.check.verdict import Verdict, VerdictArea, VerdictLabel
+from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
 from gradviz.ui.classroom.controller import ClassroomController
+from gradviz.ui.classroom.presenter import apply_presenter, presenter_active
+from gradviz.ui.common.dialogs import show_error
+from gradviz.ui.common.input_guard import install_input_guard
 from gradviz.ui.common.settings import AppSettings
+from gradviz.ui.document import SessionDocument
 from gradviz.ui.file_actions import FileActions
+from gradviz.ui.stale_results import NOTES, StaleResults
 from gradviz.ui.training.training_panel import TrainingPanel
+from gradviz.ui.window_layout import WindowLayout
 
 PARAMS_MS = 250  # the schematic follows training at most this often
-PLOTS_HEIGHT = 250  # px for the live plots dock when training starts
 
 
-def _scrolled(widget: QWidget, horizontal: bool = False) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so a dock can be shorter (and, if ``horizontal``,
-    narrower) than its contents."""
+def _scrolled(widget: QWidget) -> QScrollArea:
+    """``widget`` in a frameless scroll area, so a dock can be smaller than its contents (it
+    scrolls, nothing is clipped)."""
     area = QScrollArea()
     area.setWidget(widget)
     area.setWidgetResizable(True)
-    area.setFrameShape(QScrollArea.Shape.NoFrame)
-    if not horizontal:
-        area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        area.setMinimumWidth(widget.minimumSizeHint().width() + area.verticalScrollBar().sizeHint().width())
+    area.setFrameShape(QFrame.Shape.NoFrame)
     return area
-
-
-def _snapshot(net: Network) -> Network:
-    """A copy of ``net`` (θ and planted bug) for the check: training may go on meanwhile."""
-    copy = Network(net.spec, params=net.params)
-    if net.bug is not None:
-        copy.inject_bug(net.bug.kind, net.bug.layer)
-    return copy
 
 
 def demo_session() -> Session:
@@ -68,60 +51,63 @@ def demo_session() -> Session:
 
 class MainWindow(QMainWindow):
     """gradviz's window. Signals: check_finished(CheckReport), quick_check_finished(QuickCheckReport),
-    check_cancelled(), training_step(StepRecord)."""
+    check_cancelled(), check_failed(str), training_step(StepRecord)."""
 
     check_finished = Signal(object)
     quick_check_finished = Signal(object)
     check_cancelled = Signal()
+    check_failed = Signal(str)
     training_step = Signal(object)
 
     def __init__(self, session: Session | None = None, *, settings: AppSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        install_input_guard()
         self.setObjectName("mainWindow")
         self.app_settings = settings or AppSettings()
-        self.problem: Problem | None = None
-        self.report: CheckReport | None = None
-        self.path: Path | None = None
         self.sealed_bug: Bug | None = None  # planted on every check, shown nowhere (classroom)
-        self._session = session or demo_session()
+        session = session or demo_session()
 
-        self.runner = CheckRunner(self)
-        self.check_panel = CheckPanel()
+        self.document = SessionDocument(self, session)
+        self.undo_stack = self.document.undo_stack  # every edit of the builder and the check panel
+        self.check_panel = CheckPanel(self.undo_stack)
         self.heatmap_panel = HeatmapPanel()
         self.heatmap = self.heatmap_panel.view
         self.verdict = VerdictLabel()
+        self.verdict_area = VerdictArea(self.verdict)
         self.inspector = InspectorPanel()
         self.training_panel = TrainingPanel()
-        self.builder = BuilderPanel(self._session.spec, self._session.data)
+        self.builder = BuilderPanel(session.spec, session.data, undo_stack=self.undo_stack)
+        self.checks = CheckController(self)
+        self.runner = self.checks.runner
+        self.stale = StaleResults(self)
+        self.dock_layout = WindowLayout(self)
         central = QWidget()
         layout = QVBoxLayout(central)
-        self.verdict_area = VerdictArea(self.verdict)
         layout.addWidget(self.verdict_area)
         layout.addWidget(self.heatmap_panel, 1)
         self.setCentralWidget(central)
         self.files = FileActions(self)
-        self.files.add_undo_stack(self.builder.undo_stack)
-        right = Qt.DockWidgetArea.RightDockWidgetArea
-        self.network_dock = self._dock("Network", self.builder, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.check_dock = self._dock("Check", _scrolled(self.check_panel), right)
-        self.training_dock = self._dock("Training", _scrolled(self.training_panel, horizontal=True), right)
+        self.files.add_undo_stack(self.undo_stack)
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.network_dock = self._dock("Network", _scrolled(self.builder), left)
+        self.check_dock = self._dock("Check", self.check_panel, right)
+        self.training_dock = self._dock("Training", _scrolled(self.training_panel), right)
         self.inspector_dock = self._dock("Inspector", _scrolled(self.inspector), right)
         self.plots_dock = self._plots_dock()
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.check_dock, self.training_dock)
         self.check_dock.raise_()
-        self.resizeDocks([self.check_dock, self.inspector_dock], [560, 200], Qt.Orientation.Vertical)
-        self.resizeDocks([self.network_dock, self.check_dock], [330, 380], Qt.Orientation.Horizontal)
         self._params_timer = QTimer(self, singleShot=True, interval=PARAMS_MS)
         self._params_timer.timeout.connect(self._show_params)
         self.statusBar().showMessage("Ready")
         self._connect()
-        self._show_session(self._session, self._build(self._session))
+        self.document.show_first()
         self.classroom = ClassroomController(self)
-        self.resize(1280, 800)
-        self._restore_layout()
+        self._connect_classroom()
+        self.dock_layout.restore()
 
+    # -- building ------------------------------------------------------------------------------
     def _plots_dock(self) -> QDockWidget:
         """The live plots, side by side under the heatmap; shown when training starts."""
         plots = self.training_panel.plots
@@ -134,11 +120,6 @@ class MainWindow(QMainWindow):
         dock.hide()
         return dock
 
-    def _show_plots(self) -> None:
-        if not self.plots_dock.isVisible():
-            self.plots_dock.show()
-            self.resizeDocks([self.plots_dock], [PLOTS_HEIGHT], Qt.Orientation.Vertical)
-
     def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self, objectName=f"{title.lower()}Dock")
         dock.setWidget(widget)
@@ -147,81 +128,102 @@ class MainWindow(QMainWindow):
         return dock
 
     def _connect(self) -> None:
-        panel, runner = self.check_panel, self.runner
+        panel, checks, document = self.check_panel, self.checks, self.document
         panel.run_requested.connect(self.run_check)
         panel.quick_requested.connect(self.run_quick_check)
         panel.cancel_requested.connect(self.cancel_check)
-        panel.check_changed.connect(self._on_check_settings)
-        panel.network_changed.connect(lambda: self._rebuild(keep_params=True))
-        runner.started_check.connect(self.heatmap.begin)
-        runner.progressed.connect(self._on_progress)
-        runner.finished_check.connect(self._on_report)
-        runner.finished_quick.connect(self._on_quick_report)
-        runner.failed.connect(self._on_failed)
-        runner.cancelled.connect(self._on_cancelled)
+        panel.check_changed.connect(self._on_check_option)
+        panel.network_changed.connect(self._on_network_option)
+        checks.finished.connect(self.check_finished)
+        checks.quick_finished.connect(self.quick_check_finished)
+        checks.cancelled.connect(self.check_cancelled)
+        checks.failed.connect(self.check_failed)
+        document.problem_changed.connect(self._set_problem)
+        document.modified_changed.connect(self._update_title)
+        document.path_changed.connect(self._update_title)
         self.heatmap.hovered.connect(self._on_hover)
         self.heatmap.run_requested.connect(self.run_check)
         self.heatmap.clicked.connect(self.inspector.pin)
         training = self.training_panel
         training.training_step.connect(self.training_step)
         training.check_now_requested.connect(self.run_check)
-        training.training_step.connect(lambda _record: self._params_timer.start())
-        training.training_reset.connect(self._show_params)
+        training.training_step.connect(self._on_trained)
+        training.training_reset.connect(self._on_trained)
+        for signal in (training.lrInput.valueChanged, training.optimizerCombo.currentIndexChanged,
+                       training.batchSizeInput.valueChanged):
+            signal.connect(document.settings_edited)
         # open the plots with the Training tab, so that starting training relayouts nothing
-        self.training_dock.visibilityChanged.connect(lambda shown: shown and self._show_plots())
-        training.running_changed.connect(lambda running: running and self._show_plots())
+        self.training_dock.visibilityChanged.connect(lambda shown: shown and self.dock_layout.show_plots())
+        training.running_changed.connect(lambda running: running and self.dock_layout.show_plots())
         self.builder.spec_changed.connect(self._on_builder_spec)
         self.builder.data_changed.connect(self._on_builder_data)
 
+    def _on_check_option(self) -> None:
+        self.stale.changed("check")
+
+    def _on_network_option(self) -> None:
+        self.stale.changed("network")
+        self.document.rebuild(keep_params=True)
+
+    def _on_builder_spec(self, spec: NetworkSpec) -> None:
+        self.stale.changed("network")
+        self.document.spec_edited(spec)
+
+    def _on_builder_data(self, data: DataSettings) -> None:
+        self.stale.changed("network")
+        self.document.data_edited(data)
+
+    def _on_trained(self, _record=None) -> None:
+        self._params_timer.start()
+        self.stale.changed("training")
+
+    def _connect_classroom(self) -> None:
+        c = self.classroom
+        for key in ("lessons", "classroom"):  # they shrink (and scroll) rather than widen the window
+            c.docks[key].setWidget(_scrolled(c.docks[key].widget()))
+        self.stale.connect_classroom()
+        presenter = c.actions["presenter"]
+        self.files.view_menu.addSeparator()
+        self.files.view_menu.addAction(presenter)
+
     # -- the session ---------------------------------------------------------------------------
+    @property
+    def problem(self) -> Problem | None:
+        return self.document.problem
+
+    @property
+    def path(self) -> Path | None:
+        return self.document.path
+
+    @property
+    def report(self) -> CheckReport | None:
+        """The last check's report (None after a new network or session)."""
+        return self.checks.report
+
     def session(self) -> Session:
         """The session as shown: spec, data, check settings, training and the current parameters."""
-        s = self._session
-        params = None if self.problem is None else {
-            k: np.array(v, dtype=np.float64) for k, v in self.problem.net.params.items()}
-        return Session(s.spec, s.data, self.check_panel.check_settings(),
-                       self.training_panel.training_settings(), params, s.title, s.notes)
+        return self.document.session()
 
     def load_session(self, path: str | Path, *, remember: bool = True) -> bool:
-        """Open a session file. On error, a dialog names the problem and nothing changes."""
-        path = Path(path)
-        try:
-            session = Session.load(path)
-            problem = build_problem(session)
-        except ValueError as exc:
-            QMessageBox.critical(self, "Cannot open the session", str(exc))
-            return False
-        self.cancel_check(wait=True)
-        self._session = session
-        self._show_session(session, problem)
-        if remember:
-            self.path = path
-            self.app_settings.add_recent_file(path)
-        else:
-            self.path = None
-        self._update_title()
-        self.statusBar().showMessage(f"Opened {path.name}", 5000)
-        return True
+        """Open a session file (no question asked). On error, a dialog names the problem and
+        nothing changes."""
+        return self.document.load(path, remember=remember)
+
+    def open_session(self, path: str | Path, *, remember: bool = True) -> bool:
+        """Open a session file after asking to save unsaved changes (Save / Discard / Cancel)."""
+        return self.document.open(path, remember=remember)
 
     def save_session(self, path: str | Path, include_params: bool | None = None) -> bool:
         """Write the session (with the parameters unless told otherwise by the argument or the
         File menu's choice). On error, a dialog names the problem."""
-        path = Path(path)
-        if include_params is None:
-            include_params = self.app_settings.save_params()
-        try:
-            self.session().save(path, include_params=include_params)
-        except OSError as exc:
-            QMessageBox.critical(self, "Cannot save the session", f"{path}: {exc.strerror or exc}")
-            return False
-        self.path = path
-        self.app_settings.add_recent_file(path)
-        self._update_title()
-        self.statusBar().showMessage(f"Saved {path.name}", 5000)
-        return True
+        return self.document.save(path, include_params)
+
+    def is_modified(self) -> bool:
+        """Whether there are edits since the session was opened or saved."""
+        return self.document.is_modified()
 
     def export_heatmap(self, path: str | Path) -> bool:
-        ok = self.heatmap.grab().save(str(path))
+        ok = self.heatmap.export_png(path)
         self.statusBar().showMessage(f"{'Exported' if ok else 'Could not write'} {path}", 5000)
         return ok
 
@@ -231,171 +233,109 @@ class MainWindow(QMainWindow):
         try:
             self.report.to_csv(str(path))
         except OSError as exc:
-            QMessageBox.critical(self, "Cannot export the report", f"{path}: {exc.strerror or exc}")
+            show_error(self, "Cannot export the report", f"{path}:\n{exc.strerror or exc}")
             return False
         self.statusBar().showMessage(f"Exported {path}", 5000)
         return True
 
-    def _build(self, session: Session) -> Problem | None:
-        try:
-            return build_problem(session)
-        except ValueError as exc:
-            self.verdict.show_error(str(exc), "The network and its data do not fit: ")
-            return None
+    def offer_recovery(self) -> bool:
+        """If a window closed without saving (a crash, a kill), offer to restore its autosaved
+        work: Open restores it, Discard deletes it, Cancel keeps it for the next start. True if
+        work was restored."""
+        return self.document.offer_recovery()
 
-    def _show_session(self, session: Session, problem: Problem | None) -> None:
-        """Show a whole new session in every panel."""
-        self.training_panel.set_training_settings(session.training)
+    def show_session(self, session: Session, problem: Problem | None) -> None:
+        """Show a whole session in every panel (the SessionDocument calls this)."""
         self.builder.set_spec(session.spec)
         self.builder.set_data_settings(session.data)
         self.check_panel.set_check_settings(session.check)
         self.check_panel.set_network(session.spec)
-        self._set_problem(problem)
+        self.sealed_bug = None
+        self._set_problem(problem, session.training, fresh=True)
+        self.stale.classroom(NOTES["session"])
         self._update_title()
 
-    def _set_problem(self, problem: Problem | None) -> None:
-        self.problem, self.report = problem, None
+    def _set_problem(self, problem: Problem | None, training=None, *, fresh: bool = False) -> None:
+        """Show a new Problem. A network of the same shapes keeps the last result, greyed as stale;
+        other shapes (or ``fresh``: a new session) start from an empty heatmap."""
+        self.checks.report = None
         self.inspector.clear()
-        self.check_panel.run_button.setEnabled(problem is not None)
-        self.training_panel.set_problem(problem)
+        self.heatmap.clear_pin()
+        self.training_panel.set_problem(problem, training)
         self._show_params()
-        if problem is not None:
-            self.heatmap.set_shapes({k: v.shape for k, v in problem.net.params.items()})
+        if problem is None:
+            self.stale.set(NOTES["unbuilt"])
+            return
+        shapes = {k: v.shape for k, v in problem.net.params.items()}
+        if fresh or shapes != self.heatmap.shapes():
+            self.heatmap.set_shapes(shapes)
+            self.stale.set(None)
             self.verdict.show_message(
                 f"{problem.net.spec.n_params} parameters in {len(problem.net.params)} blocks. "
                 "Press Run check to compare backprop's dθ with the numeric dθ_approx.")
-
-    def _rebuild(self, *, keep_params: bool) -> None:
-        """Rebuild the Problem after the spec or data changed (keeping θ if asked and it fits)."""
-        self.cancel_check(wait=True)
-        self.training_panel.pause()
-        spec = NetworkSpec.from_dict({**self._session.spec.to_dict(), **self.check_panel.network_options()})
-        params = self.session().params if keep_params else None
-        if params is not None and self.problem is not None and spec.sizes != self.problem.net.spec.sizes:
-            params = None
-        self.check_panel.set_network(spec)
-        self._session = replace(self._session, spec=spec, params=params,
-                                check=self.check_panel.check_settings(),
-                                training=self.training_panel.training_settings())
-        self._set_problem(self._build(self._session))
-
-    def _on_builder_spec(self, spec: NetworkSpec) -> None:
-        self._session.spec = spec
-        self._rebuild(keep_params=False)
-
-    def _on_builder_data(self, data: DataSettings) -> None:
-        self._session.data = data
-        self._rebuild(keep_params=True)
 
     def _show_params(self) -> None:
         """Colour the schematic by the current weights."""
         self.builder.set_params(None if self.problem is None else self.problem.net.params)
 
-    def _on_check_settings(self) -> None:
-        self._session.check = self.check_panel.check_settings()
+    def _update_title(self, *_) -> None:
+        self.setWindowTitle(f"{self.document.name()}[*] — gradviz")
+        self.setWindowModified(self.document.is_modified())
 
-    def _update_title(self) -> None:
-        name = self.path.name if self.path else (self._session.title or "untitled")
-        self.setWindowTitle(f"{name} — gradviz")
+    def stale_note(self) -> str | None:
+        """Why the shown check result no longer matches the settings (None: it does)."""
+        return self.stale.note
 
     # -- the check -----------------------------------------------------------------------------
     def is_checking(self) -> bool:
-        return self.runner.is_running()
+        return self.checks.is_running()
 
-    def run_check(self, *, quick: bool = False) -> None:
+    def run_check(self, *, quick: bool = False) -> bool:
         """Check backprop at the current θ with the panel's settings (cancels a running check);
-        ``quick``: the directional quick check instead of every component."""
-        if self.problem is None:
-            return
-        self.training_panel.pause()  # show the check of the θ the user sees
-        self._session.check = settings = self.check_panel.check_settings()
-        net = self.problem.net
-        net.clear_bug()
-        try:
-            if settings.bug:
-                bug = Bug.parse(settings.bug)
-                net.inject_bug(bug.kind, bug.layer)
-        except ValueError as exc:
-            self.verdict.show_error(str(exc), "Cannot plant the bug: ")
-            return
-        if self.sealed_bug is not None:
-            try:
-                net.inject_bug(self.sealed_bug.kind, self.sealed_bug.layer)
-            except ValueError:  # the network changed under the seal: it no longer applies
-                self.sealed_bug = None
-        kwargs = settings.check_kwargs()
-        if quick:
-            kwargs = {k: kwargs[k] for k in ("dropout", "terms", "seed")}
-        start = self.runner.start_quick if quick else self.runner.start
-        start(_snapshot(net), self.problem.X_check, self.problem.y_check, kwargs)
-        self.check_panel.set_running(True)
-        self.verdict_area.hold(True)
-        self.verdict.show_message("Quick check…" if quick else "Checking…")
-        self.statusBar().showMessage("Quick check…" if quick else "Checking…")
+        ``quick``: the quick check instead of every component. False (and check_failed(reason))
+        if the check cannot start."""
+        return self.checks.run(quick=quick)
 
-    def run_quick_check(self) -> None:
-        """A few random directions per block, then bisection (gradviz.core.quick_check)."""
-        self.run_check(quick=True)
+    def run_quick_check(self) -> bool:
+        """A few random directions per block; failing blocks then per component."""
+        return self.checks.run(quick=True)
 
     def cancel_check(self, wait: bool = False) -> None:
-        self.runner.cancel(wait=wait)
+        self.checks.cancel(wait=wait)
 
-    def _on_progress(self, chunks, seconds_left: float) -> None:
-        self.heatmap.add_progress(chunks)
-        last = chunks[-1]
-        self.check_panel.set_progress(last.done, last.total, seconds_left)
-
-    def _on_report(self, report: CheckReport, verdict: Verdict) -> None:
-        self.report = report
-        if self.sealed_bug is not None:
-            verdict = verdict.without_diagnoses(report)
-        self.verdict.show_report(report, verdict)
-        self.verdict_area.hold(False)
-        done = f"{report.n_checked} components in {report.elapsed:.2f} s"
-        self.check_panel.set_idle(f"done: {done}")
-        self.statusBar().showMessage(f"Checked {done}: {verdict.status}", 10000)
-        self.heatmap.show_report(report)
-        pinned = self.inspector.component
-        if pinned is not None and pinned.block in report.blocks:
-            self.inspector.pin(self.heatmap.component(pinned.block, pinned.index))
-        # what follows the report (the classroom docks) updates on the next turn of the event
-        # loop: after a large check, no single event keeps the window busy for long
-        QTimer.singleShot(1, self, lambda: self.check_finished.emit(report))
-
-    def _on_quick_report(self, report) -> None:
-        self.verdict.show_quick(report)
-        self.verdict_area.hold(False)
-        self.check_panel.set_idle(f"quick check: {report.evaluations} loss evaluations")
-        self.statusBar().showMessage("Quick check " + ("passed" if report.passed else "failed"), 10000)
-        self.quick_check_finished.emit(report)
-
-    def _on_failed(self, message: str) -> None:
-        self.verdict.show_error(message)
-        self.verdict_area.hold(False)
-        self.check_panel.set_idle("failed")
-        self.statusBar().showMessage("The check failed", 10000)
-
-    def _on_cancelled(self) -> None:
-        self.check_panel.set_idle("cancelled")
-        self.verdict.show_message("Check cancelled: the heatmap shows the components finished so far.")
-        self.verdict_area.hold(False)
-        self.statusBar().showMessage("Check cancelled", 5000)
-        self.check_cancelled.emit()
+    def show_report(self, report: CheckReport) -> None:
+        """Show a CheckReport made elsewhere (``gradviz.show`` from a script or notebook: any
+        model, any block shapes) in the heatmap, verdict and inspector; ``report`` becomes the
+        window's report. The window's own network stays as it is."""
+        self.checks.show_report(report)
 
     def _on_hover(self, component) -> None:
         if component is not None:
             self.statusBar().showMessage(describe_component(component))
 
     # -- window --------------------------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        geometry, state = self.app_settings.geometry(), self.app_settings.state()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        if state is not None:
-            self.restoreState(state)
+    def presenter_layout(self, on: bool) -> None:
+        """Presenter view's layout (gradviz.ui.classroom.presenter calls it): see WindowLayout."""
+        self.dock_layout.presenter(on)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.dock_layout.shown()
+
+    def quit(self) -> bool:
+        """Close as File › Quit does: unsaved changes are saved or discarded first (or the user
+        cancels: False)."""
+        return self.document.maybe_save("quitting") and self.close()
 
     def closeEvent(self, event) -> None:
+        # the title bar's close button asks too; a script's close() does not
+        if event.spontaneous() and not self.document.maybe_save("closing gradviz"):
+            event.ignore()
+            return
+        if presenter_active():
+            apply_presenter(self, False)
         self.cancel_check(wait=True)
         self.training_panel.shutdown()
         self.app_settings.save_window(self.saveGeometry(), self.saveState())
+        self.document.autosaver.close()
         super().closeEvent(event)

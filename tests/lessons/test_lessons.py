@@ -349,7 +349,7 @@ def test_14_dev_set_size_sets_the_margin(student, window):
     student.type_into("examplesInput", "1000000")
     student.type_into("devSplitInput", "1")
     assert student.find(QLabel, "splitLabel").text() == "990,000 train · 10,000 dev"
-    student.train(1000, timeout=120_000)
+    student.train(2500, timeout=120_000)
     big = window.classroom.bias_variance.reading
     assert big.n_dev == 10_000
     assert big.dev_margin < 0.01

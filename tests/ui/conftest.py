@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QMessageBox, QWidget
 
 from gradviz.ui import MainWindow
 from gradviz.ui.check.heatmap_view import HeatmapView
@@ -12,11 +12,29 @@ from gradviz.ui.common.theme import apply_theme
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path_factory):
-    """Every UI test reads and writes its own settings, never the user's."""
+def isolated_settings(tmp_path_factory, monkeypatch, qapp):
+    """Every UI test reads and writes its own settings and app data (autosaves), never the
+    user's; the app has gradviz's names, as when started by gradviz.ui.app."""
     folder = tmp_path_factory.mktemp("settings")
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
+    monkeypatch.setenv("XDG_DATA_HOME", str(folder / "data"))
+    qapp.setOrganizationName("gradviz")
+    qapp.setApplicationName("gradviz")
     return folder
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """gradviz's message boxes recorded instead of shown: a list of (title, text, text format);
+    each is answered Ok."""
+    shown = []
+
+    def record(box):
+        shown.append((box.windowTitle(), box.text(), box.textFormat()))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "exec", record)
+    return shown
 
 
 @pytest.fixture
@@ -36,6 +54,8 @@ def window(qtbot):
     apply_theme("light")
     win = MainWindow()
     qtbot.addWidget(win)
+    win.setWindowState(Qt.WindowState.WindowNoState)  # not maximized on the offscreen screen
+    win.resize(1280, 800)  # the size these tests were written at
     win.show()
     qtbot.waitExposed(win)
     yield win

@@ -5,18 +5,10 @@ import json
 
 import pytest
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QMessageBox
 
 from gradviz.resource_paths import presets_dir
+from gradviz.ui.check.heatmap_view import PRINT_DPI
 from gradviz.ui.file_actions import presets
-
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Error dialogs recorded instead of shown: a list of (title, text)."""
-    shown = []
-    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown.append((title, text)))
-    return shown
 
 
 def test_save_and_load_round_trip(user, window, tmp_path):
@@ -107,4 +99,5 @@ def test_exports_report_csv_and_heatmap_png(user, window, tmp_path):
     assert window.export_heatmap(png_path)
     image = QImage(str(png_path))
     assert not image.isNull()
-    assert image.width() == window.heatmap.width()
+    heatmap = window.heatmap  # at print resolution (pyqtgraph's ImageExporter)
+    assert image.width() == round(heatmap.width() * PRINT_DPI / heatmap.logicalDpiX())

@@ -3,7 +3,7 @@ workers stopped on close, layout and theme remembered, the app's entry point."""
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QPalette
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -47,9 +47,16 @@ def big_session(path):
     return path
 
 
+ACTIONS = ("presenterAction", "undoAction", "redoAction", "userGuideAction", "shortcutsAction",
+           "aboutAction")
+
+
 def test_every_named_control_exists(window):
-    for name, cls in CONTRACT.items():
+    for name, cls in {**CONTRACT, "quickCheckButton": QPushButton, "checkSettingsArea": QWidget,
+                      "lrInput": QWidget, "batchSizeInput": QSpinBox}.items():
         assert window.findChildren(cls, name), name
+    for name in ACTIONS:
+        assert window.findChild(QAction, name) is not None, name
 
 
 def test_adding_a_layer_in_the_builder_rebuilds_the_network(user, window):

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from gradviz.core.data.problem import build_problem
 from gradviz.core.data.session import DataSettings, Session, TrainingSettings
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
-from gradviz.ui.training.training_panel import LearningRateBox, TrainingPanel
+from gradviz.ui.training.training_fields import LearningRateBox
+from gradviz.ui.training.training_panel import TrainingPanel
 
 CLICK = Qt.MouseButton.LeftButton
 
@@ -114,7 +115,7 @@ def test_learning_rate_typed_applies_to_the_trainer(qtbot, panel):
     assert panel.trainer.history.steps[-1].update_ratio["W2"] == pytest.approx(first / 500, rel=1e-6)
 
 
-def test_learning_rate_box_steps_along_1_2_5_and_rejects_non_positive(qtbot):
+def test_learning_rate_box_steps_along_1_2_5_and_refuses_non_positive(qtbot):
     box = LearningRateBox()
     qtbot.addWidget(box)
     box.setValue(0.01)
@@ -125,7 +126,9 @@ def test_learning_rate_box_steps_along_1_2_5_and_rejects_non_positive(qtbot):
     box.stepBy(-3)
     assert box.value() == pytest.approx(0.01)
     assert box.validate("0", 1)[0] != box.validate("0.5", 3)[0]
-    assert box.validate("-1", 2)[0].name == "Invalid"
+    # a typed -1 stays in the field (to be refused visibly on Enter); letters cannot be typed
+    assert box.validate("-1", 2)[0].name == "Intermediate"
+    assert box.validate("x", 1)[0].name == "Invalid"
     assert box.validate("3e-", 3)[0].name == "Intermediate"
 
 

@@ -48,7 +48,7 @@ def plantable_bugs(net: Network) -> list[Bug]:
 
 def _with_bug(net: Network, bug: Bug) -> Network:
     copy = Network(net.spec, params=net.params)
-    copy.inject_bug(bug.kind, bug.layer)
+    copy.add_bug(bug.kind, bug.layer)
     return copy
 
 

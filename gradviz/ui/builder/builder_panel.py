@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QSplitter,
     QStyle,
     QVBoxLayout,
@@ -32,6 +31,7 @@ from gradviz.ui.builder.data_controls import DataControls
 from gradviz.ui.builder.layer_commands import TWO_D, BuilderState, EditCommand, output_fix
 from gradviz.ui.builder.layer_table import LayerTable
 from gradviz.ui.builder.network_schematic import NetworkSchematic
+from gradviz.ui.common.fields import IntField, NumberRange
 
 LOSS_LABELS = {
     "softmax_ce": "Softmax cross-entropy",
@@ -48,8 +48,9 @@ INIT_LABELS = {
 }
 
 
-def _dataset_label(name: str) -> str:
-    classes = DEFAULT_CLASSES[name]
+def _dataset_label(name: str, classes: int | None = None) -> str:
+    """The data set's name, input size and classes (``classes``: the session's own count)."""
+    classes = DEFAULT_CLASSES[name] if classes is None else classes
     size = "any input size" if name == "blobs" else "2-D"
     return f"{name} ({size}, {classes} classes)"
 
@@ -63,29 +64,28 @@ class BuilderPanel(QWidget):
 
     spec_changed(NetworkSpec) after every edit, undo and redo that changes the network (l2, l1,
     dtype and seed pass through from the last set_spec); data_changed(DataSettings) likewise for the
-    data. ``undo_stack`` holds the edits; set_spec / set_data_settings replace the content, clear
-    the stack and emit nothing.
+    data. ``undo_stack`` (given, to share it with the rest of a window, or the panel's own) holds
+    the edits; set_spec / set_data_settings replace the content, clear the stack and emit nothing.
     """
 
     spec_changed = Signal(object)
     data_changed = Signal(object)
 
-    def __init__(self, spec: NetworkSpec, data: DataSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, spec: NetworkSpec, data: DataSettings, parent: QWidget | None = None,
+                 undo_stack: QUndoStack | None = None) -> None:
         super().__init__(parent)
         self._base = spec
         self._state = BuilderState.of(spec, data)
         self._note = ""  # the sentence to show once the pending edit is applied
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self._build()
         self._show_widgets(self._state)
         self._show_spec()
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self) -> None:
-        self.inputDimInput = QSpinBox()
-        self.inputDimInput.setObjectName("inputDimInput")
-        self.inputDimInput.setRange(1, MAX_INPUT_DIM)
-        self.inputDimInput.setKeyboardTracking(False)
+        self.inputDimInput = IntField(NumberRange("Input size", 1, MAX_INPUT_DIM, integer=True),
+                                      "inputDimInput")
         self.inputDimInput.valueChanged.connect(self._on_input_dim)
         self.datasetCombo = QComboBox()
         self.datasetCombo.setObjectName("datasetCombo")
@@ -256,7 +256,8 @@ class BuilderPanel(QWidget):
         combo = self.datasetCombo
         combo.clear()
         for name in DATASETS:
-            combo.addItem(_dataset_label(name), name)
+            own = data.n_classes if name == data.dataset and not data.path else None
+            combo.addItem(_dataset_label(name, own), name)
         if data.path:
             combo.addItem(f"File: {Path(data.path).name}", "file")
             combo.setItemData(combo.count() - 1, data.path, Qt.ItemDataRole.ToolTipRole)

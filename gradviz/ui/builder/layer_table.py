@@ -7,14 +7,13 @@ from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QDoubleSpinBox,
     QHeaderView,
-    QSpinBox,
     QTableWidget,
     QWidget,
 )
 
 from gradviz.core.model.spec import ACTIVATIONS, INITS, MAX_UNITS, LayerSpec
+from gradviz.ui.common.fields import FloatField, IntField, NumberRange
 
 COLUMNS = ("Units", "Activation", "Keep prob", "Init")
 #: rows shown before the table scrolls
@@ -25,18 +24,14 @@ class _LayerRow:
     """The editors of one table row."""
 
     def __init__(self) -> None:
-        self.units = QSpinBox()
-        self.units.setRange(1, MAX_UNITS)
-        self.units.setKeyboardTracking(False)
+        self.units = IntField(NumberRange("Units", 1, MAX_UNITS, integer=True))
         self.units.setToolTip("Neurons in this layer")
         self.activation = QComboBox()
         for name in ACTIVATIONS:
             self.activation.addItem(name, name)
-        self.keep = QDoubleSpinBox()
-        self.keep.setRange(0.05, 1.0)
+        self.keep = FloatField(NumberRange("keep_prob", 0.05, 1.0))
         self.keep.setSingleStep(0.05)
         self.keep.setDecimals(2)
-        self.keep.setKeyboardTracking(False)
         self.init = QComboBox()
         self.init.addItem("default", None)
         for name in INITS:

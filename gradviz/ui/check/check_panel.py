@@ -1,24 +1,29 @@
 """The check controls: epsilon, precision, method, dropout, regularization, terms, a planted bug,
-sampling, Run / Cancel and the progress bar."""
+sampling; Run / Quick check / Cancel and the progress bar pinned above them.
+
+Every edit is an undoable command on the panel's QUndoStack (the window shares one stack between
+its panels); typed values outside their range are refused visibly (gradviz.ui.common.fields).
+"""
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QValidator
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLineEdit,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -26,67 +31,32 @@ from PySide6.QtWidgets import (
 from gradviz.core.data.session import CheckSettings
 from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.spec import DTYPES, NetworkSpec
+from gradviz.ui.check.check_commands import SLIDE_EPSILON, PanelState, SettingsCommand
+from gradviz.ui.common.fields import IntField, NumberInput, NumberRange
 
 EPSILON_RANGE = (1e-10, 1e-1)
+#: the complex step has no cancellation: ε far below the finite differences' is its point
+COMPLEX_EPSILON_RANGE = (1e-300, 1e-1)
 LAMBDA_MAX = 1e6
+SAMPLE_MAX = 10_000_000
 DEFAULT_LAMBDA = 0.1  # λ offered when regularization is switched on
+STALE_TEXT = "changed: run again"  # short: the progress bar shows one line
+DEFAULT_EPSILON = 1e-7  # ε offered when leaving the complex step with an ε too small for differences
 METHOD_NAMES = {"centered": "centered", "forward": "one-sided (forward)",
                 "complex": "complex step", "richardson": "Richardson"}
 DROPOUT_NAMES = {"off": "off (keep_prob = 1)", "frozen": "frozen mask", "resample": "resample"}
 TERM_NAMES = {"all": "all terms", "data": "data loss only", "reg": "regularization only"}
 REGULARIZATION_NAMES = {"none": "none", "l2": "L2", "l1": "L1"}
+SEVERAL = "several"  # the bug combo's item for several bugs planted together
 
 
-class NumberValidator(QValidator):
-    """Accepts a number in [low, high] (plain or scientific); partial input is Intermediate."""
-
-    def __init__(self, low: float, high: float, parent=None) -> None:
-        super().__init__(parent)
-        self.low, self.high = low, high
-
-    def validate(self, text: str, pos: int):
-        if any(ch not in "0123456789.eE+-" for ch in text):
-            return QValidator.State.Invalid, text, pos
-        try:
-            value = float(text)
-        except ValueError:
-            return QValidator.State.Intermediate, text, pos
-        if math.isfinite(value) and self.low <= value <= self.high:
-            return QValidator.State.Acceptable, text, pos
-        return QValidator.State.Intermediate, text, pos
+def epsilon_rule(method: str) -> NumberRange:
+    low, high = COMPLEX_EPSILON_RANGE if method == "complex" else EPSILON_RANGE
+    return NumberRange("ε (complex step)" if method == "complex" else "ε", low, high)
 
 
-class NumberInput(QLineEdit):
-    """A validated number field: ``value_changed(float)`` when an acceptable value is committed
-    (Enter or leaving the field); leaving with an unfinished value restores the last good one."""
-
-    value_changed = Signal(float)
-
-    def __init__(self, value: float, low: float, high: float, object_name: str) -> None:
-        super().__init__(objectName=object_name)
-        self.setValidator(NumberValidator(low, high, self))
-        self._value = value
-        self.setText(f"{value:g}")
-        self.editingFinished.connect(self._commit)
-
-    def value(self) -> float:
-        return self._value
-
-    def set_value(self, value: float) -> None:
-        """Show ``value`` without emitting value_changed."""
-        self._value = float(value)
-        self.setText(f"{self._value:g}")
-
-    def _commit(self) -> None:
-        value = float(self.text())
-        if value != self._value:
-            self._value = value
-            self.value_changed.emit(value)
-
-    def focusOutEvent(self, event) -> None:
-        if not self.hasAcceptableInput():
-            self.setText(f"{self._value:g}")
-        super().focusOutEvent(event)
+def _bug_text(check: CheckSettings) -> str:
+    return ", ".join(map(str, check.bugs)) or "none"
 
 
 def _combo(object_name: str, items: dict[str, str]) -> QComboBox:
@@ -108,7 +78,8 @@ def _select(combo: QComboBox, data) -> None:
 class CheckPanel(QWidget):
     """Shows and edits a CheckSettings plus the network's precision and regularization.
 
-    check_changed(): the CheckSettings changed; network_changed(): dtype, l2 or l1 changed;
+    check_changed(): the CheckSettings changed; network_changed(): dtype, l2 or l1 changed (both
+    after edits, undo and redo, never after set_check_settings / set_network);
     run_requested(), cancel_requested(), quick_requested().
     """
 
@@ -118,11 +89,13 @@ class CheckPanel(QWidget):
     cancel_requested = Signal()
     quick_requested = Signal()
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, undo_stack: QUndoStack | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._seed = 0
-        self.epsilon_input = NumberInput(1e-7, *EPSILON_RANGE, "epsilonInput")
-        self.epsilon_input.setToolTip("Step ε of the numeric derivative, 1e-10 to 1e-1")
+        self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
+        self._state = PanelState(CheckSettings())
+        self._several: list[str] = []  # the bugs of the "several" item of the bug combo
+        self.epsilon_input = NumberInput(DEFAULT_EPSILON, epsilon_rule("centered"), "epsilonInput")
+        self.epsilon_input.setToolTip("Step ε of the numeric derivative")
         self.epsilon_slider = QSlider(Qt.Orientation.Horizontal, objectName="epsilonSlider")
         self.epsilon_slider.setRange(-100, -10)  # tenths of a decade: log10(ε) × 10
         self.epsilon_slider.setToolTip("ε on a log scale, 1e-10 to 1e-1")
@@ -135,27 +108,30 @@ class CheckPanel(QWidget):
             "frozen: one dropout mask for every evaluation (a fair check);\n"
             "resample: a fresh mask per evaluation (shows why checks fail with dropout)")
         self.regularization_combo = _combo("regularizationCombo", REGULARIZATION_NAMES)
-        self.lambda_input = NumberInput(0.0, 0.0, LAMBDA_MAX, "lambdaInput")
-        self.lambda_input.setToolTip("Regularization strength λ (≥ 0): J += λ/(2m)·Σ‖W‖²")
+        self.lambda_input = NumberInput(0.0, NumberRange("λ", 0.0, LAMBDA_MAX), "lambdaInput")
+        self.lambda_input.setToolTip("Regularization strength λ: J += λ/(2m)·Σ‖W‖²")
         self.terms_combo = _combo("termsCombo", TERM_NAMES)
         self.bug_combo = _combo("bugCombo", {"": "none", **{k: k for k in BUG_KINDS}})
         for i, description in enumerate(BUG_KINDS.values(), start=1):
             self.bug_combo.setItemData(i, description, Qt.ItemDataRole.ToolTipRole)
-        self.bug_layer_spin = QSpinBox(objectName="bugLayerSpin", minimum=1, maximum=1, prefix="layer ")
-        self.sample_input = QSpinBox(objectName="sampleInput", minimum=0, maximum=10_000_000)
-        self.sample_input.setSpecialValueText("all")
-        self.sample_input.setToolTip("Components checked per block (0 = all)")
+        self.bug_layer_spin = IntField(NumberRange("the bug's layer", 1, 1, integer=True), "bugLayerSpin")
+        self.bug_layer_spin.setPrefix("layer ")
+        self.sample_input = IntField(NumberRange("components per block", 0, SAMPLE_MAX, integer=True,
+                                                 special="all"), "sampleInput")
+        self.sample_input.setToolTip("Components checked per block")
         self.run_button = QPushButton("Run check", objectName="runCheckButton")
         self.run_button.setDefault(True)
+        self.run_button.setToolTip("Compare every component of dθ with dθ_approx (Ctrl+R)")
         self.cancel_button = QPushButton("Cancel", objectName="cancelCheckButton", enabled=False)
         self.quick_button = QPushButton("Quick check", objectName="quickCheckButton")
-        self.quick_button.setToolTip("A few random directions per block, then bisection: seconds "
+        self.quick_button.setToolTip("A few random directions per block: a fraction of a second "
                                      "on big nets, but it can miss a small local error")
         self.progress = QProgressBar(objectName="checkProgress", minimum=0, maximum=1, value=0)
         self.progress.setFormat("idle")
+        self._idle_text = "idle"
         self._layout()
         self._connect()
-        self.set_check_settings(CheckSettings())
+        self._show(self._state)
 
     def _layout(self) -> None:
         numeric = QFormLayout()
@@ -175,100 +151,202 @@ class CheckPanel(QWidget):
         extra = QFormLayout()
         extra.addRow("plant a bug", bug)
         extra.addRow("components per block", self.sample_input)
+        settings = QWidget(objectName="checkSettings")
+        column = QVBoxLayout(settings)
+        column.setContentsMargins(0, 0, 0, 0)
+        for title, form in (("Numeric gradient", numeric), ("What J contains", loss),
+                            ("Bugs and sampling", extra)):
+            form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+            box = QGroupBox(title)
+            box.setLayout(form)
+            column.addWidget(box)
+        column.addStretch(1)
+        # the settings scroll; the buttons and the progress stay in view above them
+        self.settings_area = QScrollArea(objectName="checkSettingsArea")
+        self.settings_area.setWidget(settings)
+        self.settings_area.setWidgetResizable(True)
+        self.settings_area.setFrameShape(QFrame.Shape.NoFrame)
         buttons = QHBoxLayout()
         for button in (self.run_button, self.quick_button, self.cancel_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
-        for title, form in (("Numeric gradient", numeric), ("What J contains", loss),
-                            ("Bugs and sampling", extra)):
-            box = QGroupBox(title)
-            box.setLayout(form)
-            layout.addWidget(box)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
-        layout.addStretch(1)
+        layout.addWidget(self.settings_area, 1)
 
     def _connect(self) -> None:
-        changed = self._check_changed
+        edited = self._on_edited
         self.epsilon_input.value_changed.connect(self._on_epsilon_typed)
         self.epsilon_slider.valueChanged.connect(self._on_epsilon_slid)
-        self.method_combo.currentIndexChanged.connect(changed)
-        self.terms_combo.currentIndexChanged.connect(changed)
-        self.sample_input.valueChanged.connect(changed)
+        self.method_combo.currentIndexChanged.connect(self._on_method)
+        self.terms_combo.currentIndexChanged.connect(lambda: edited("terms"))
+        self.sample_input.valueChanged.connect(lambda: edited("components per block"))
         self.dropout_check.toggled.connect(self._on_dropout_toggled)
         self.dropout_mode_combo.currentIndexChanged.connect(self._on_dropout_mode)
         self.bug_combo.currentIndexChanged.connect(self._on_bug)
-        self.bug_layer_spin.valueChanged.connect(changed)
-        self.precision_combo.currentIndexChanged.connect(self._network_changed)
+        self.bug_layer_spin.valueChanged.connect(lambda: edited("bug layer"))
+        self.precision_combo.currentIndexChanged.connect(lambda: edited("precision"))
         self.regularization_combo.currentIndexChanged.connect(self._on_regularization)
-        self.lambda_input.value_changed.connect(self._network_changed)
+        self.lambda_input.value_changed.connect(lambda: edited("λ"))
         self.run_button.clicked.connect(lambda: self.run_requested.emit())
         self.cancel_button.clicked.connect(lambda: self.cancel_requested.emit())
         self.quick_button.clicked.connect(lambda: self.quick_requested.emit())
 
-    def _check_changed(self, *_) -> None:
-        self.check_changed.emit()
-
-    def _network_changed(self, *_) -> None:
-        self.network_changed.emit()
-
     # -- values --------------------------------------------------------------------------------
     def check_settings(self) -> CheckSettings:
+        return replace(self._state.check)
+
+    def set_check_settings(self, settings: CheckSettings) -> None:
+        """Show ``settings`` (no signal, no undo step)."""
+        self._state = replace(self._state, check=replace(settings))
+        self._show(self._state)
+
+    def network_options(self) -> dict[str, object]:
+        """The spec fields this panel owns: dtype, l2, l1."""
+        return self._state.network_options()
+
+    def set_network(self, spec: NetworkSpec) -> None:
+        """Show the spec's dtype and regularization; allow bug layers 1..L (no signal, no undo)."""
+        layers = len(spec.layers)
+        # a planted bug's layer beyond this network stays shown (and the check says so)
+        top = max([layers, *(b.layer for b in self._state.check.bugs)])
+        self.bug_layer_spin.set_range_rule(NumberRange("the bug's layer", 1, top, integer=True))
+        self.bug_layer_spin.setToolTip(f"The layer to plant the bug in (this network has {layers})")
+        self._state = PanelState.of(self._state.check, spec)
+        self._show(self._state)
+
+    def refused_fields(self) -> list[QWidget]:
+        """The fields that show a refused value (red) right now."""
+        fields = (self.epsilon_input, self.lambda_input, self.sample_input, self.bug_layer_spin)
+        return [f for f in fields if f.is_refused() or f.has_pending_text()]
+
+    def settle(self) -> None:
+        """Drop typed values that are not in use (refused or not committed), so the panel shows
+        exactly the settings a check will use."""
+        for field in self.refused_fields():
+            field.revert()
+
+    # -- edits ---------------------------------------------------------------------------------
+    def _read(self) -> PanelState:
+        """The state the widgets show now."""
         kind = self.bug_combo.currentData()
-        return CheckSettings(
+        bug = (list(self._several) if kind == SEVERAL else
+               str(Bug(kind, self.bug_layer_spin.value())) if kind else None)
+        check = replace(
+            self._state.check,
             epsilon=self.epsilon_input.value(),
             method=self.method_combo.currentData(),
             dropout=self.dropout_mode_combo.currentData(),
             terms=self.terms_combo.currentData(),
             sample=self.sample_input.value() or None,
-            seed=self._seed,
-            bug=str(Bug(kind, self.bug_layer_spin.value())) if kind else None,
+            bug=bug,
         )
+        return PanelState(check, self.precision_combo.currentData(),
+                          self.regularization_combo.currentData(), self.lambda_input.value())
 
-    def set_check_settings(self, settings: CheckSettings) -> None:
-        """Show ``settings`` without emitting check_changed."""
+    def _edit(self, after: PanelState, text: str, merge_id: int = -1) -> None:
+        if after == self._state:
+            return
+        self.undo_stack.push(SettingsCommand(self._apply, self._state, after, text, merge_id))
+
+    def _on_edited(self, what: str) -> None:
+        after = self._read()
+        value = {"terms": after.check.terms, "components per block": after.check.sample or "all",
+                 "bug layer": _bug_text(after.check), "precision": after.dtype,
+                 "λ": f"{after.lam:g}"}[what]
+        self._edit(after, f"{what}: {value}")
+
+    def _apply(self, state: PanelState) -> None:
+        """Show ``state`` (the undo commands call this) and announce what changed."""
+        before, self._state = self._state, state
+        self._show(state)
+        if before.check != state.check:
+            self.check_changed.emit()
+        if before.network_differs(state):
+            self.network_changed.emit()
+
+    def _show(self, state: PanelState) -> None:
+        """Make every widget show ``state`` (without emitting edits)."""
         widgets = (self.epsilon_input, self.epsilon_slider, self.method_combo, self.terms_combo,
                    self.sample_input, self.dropout_check, self.dropout_mode_combo, self.bug_combo,
-                   self.bug_layer_spin)
+                   self.bug_layer_spin, self.precision_combo, self.regularization_combo,
+                   self.lambda_input)
         for w in widgets:
             w.blockSignals(True)
-        self._seed = settings.seed
-        self.epsilon_input.set_value(settings.epsilon)
-        self.epsilon_slider.setValue(round(10 * math.log10(settings.epsilon)))
-        _select(self.method_combo, settings.method)
-        _select(self.terms_combo, settings.terms)
-        self.sample_input.setValue(settings.sample or 0)
-        _select(self.dropout_mode_combo, settings.dropout)
-        self.dropout_check.setChecked(settings.dropout != "off")
-        bug = settings.bugs[-1] if settings.bugs else None  # the panel shows one planted bug
-        _select(self.bug_combo, bug.kind if bug else "")
+        check = state.check
+        self.epsilon_input.set_range_rule(epsilon_rule(check.method))
+        self.epsilon_input.set_value(check.epsilon)
+        self.epsilon_slider.setValue(round(10 * math.log10(check.epsilon)))
+        _select(self.method_combo, check.method)
+        _select(self.terms_combo, check.terms)
+        self.sample_input.setValue(check.sample or 0)
+        _select(self.dropout_mode_combo, check.dropout)
+        self.dropout_check.setChecked(check.dropout != "off")
+        bugs = check.bugs
+        bug = bugs[0] if len(bugs) == 1 else None
+        self._show_several(bugs)
+        _select(self.bug_combo, SEVERAL if len(bugs) > 1 else bug.kind if bug else "")
         if bug:
-            self.bug_layer_spin.setMaximum(max(self.bug_layer_spin.maximum(), bug.layer))
             self.bug_layer_spin.setValue(bug.layer)
+        _select(self.precision_combo, state.dtype)
+        _select(self.regularization_combo, state.regularization)
+        self.lambda_input.set_value(state.lam)
         for w in widgets:
             w.blockSignals(False)
         self.bug_layer_spin.setEnabled(bug is not None)
+        self.lambda_input.setEnabled(state.regularization != "none")
 
-    def network_options(self) -> dict[str, object]:
-        """The spec fields this panel owns: dtype, l2, l1."""
-        kind, lam = self.regularization_combo.currentData(), self.lambda_input.value()
-        return {"dtype": self.precision_combo.currentData(),
-                "l2": lam if kind == "l2" else 0.0, "l1": lam if kind == "l1" else 0.0}
+    def _show_several(self, bugs) -> None:
+        """Several planted bugs (a session can hold them) are one item of the bug combo, listing
+        them all, so the panel never shows less than what a check plants."""
+        index = self.bug_combo.findData(SEVERAL)
+        if len(bugs) > 1:
+            text = ", ".join(map(str, bugs))
+            if index < 0:
+                self.bug_combo.addItem(text, SEVERAL)
+                index = self.bug_combo.count() - 1
+            self.bug_combo.setItemText(index, text)
+            self.bug_combo.setItemData(index, f"{len(bugs)} bugs planted together: {text}",
+                                       Qt.ItemDataRole.ToolTipRole)
+            self._several = [str(b) for b in bugs]
+        elif index >= 0 and self.bug_combo.currentIndex() != index:
+            self.bug_combo.removeItem(index)
 
-    def set_network(self, spec: NetworkSpec) -> None:
-        """Show the spec's dtype and regularization; allow bug layers 1..L. No signals."""
-        widgets = (self.precision_combo, self.regularization_combo, self.lambda_input,
-                   self.bug_layer_spin)
-        for w in widgets:
-            w.blockSignals(True)
-        _select(self.precision_combo, spec.dtype)
-        kind = "l2" if spec.l2 else "l1" if spec.l1 else "none"
-        _select(self.regularization_combo, kind)
-        self.lambda_input.set_value(spec.l2 or spec.l1)
-        self.lambda_input.setEnabled(kind != "none")
-        self.bug_layer_spin.setMaximum(len(spec.layers))
-        for w in widgets:
-            w.blockSignals(False)
+    def _on_epsilon_typed(self, value: float) -> None:
+        self._edit(self._read(), f"ε {value:g}")
+
+    def _on_epsilon_slid(self, position: int) -> None:
+        self.epsilon_input.set_value(float(f"{10 ** (position / 10):.2g}"))
+        after = self._read()
+        self._edit(after, f"ε {after.check.epsilon:g}", SLIDE_EPSILON)
+
+    def _on_method(self) -> None:
+        after = self._read()
+        rule = epsilon_rule(after.check.method)
+        if rule.parse(f"{after.check.epsilon!r}") is None:  # from the complex step's tiny ε
+            after = replace(after, check=replace(after.check, epsilon=DEFAULT_EPSILON))
+        self._edit(after, f"method: {METHOD_NAMES[after.check.method]}")
+
+    def _on_dropout_toggled(self, on: bool) -> None:
+        after = self._read()
+        mode = after.check.dropout
+        if on != (mode != "off"):
+            after = replace(after, check=replace(after.check, dropout="frozen" if on else "off"))
+        self._edit(after, f"dropout: {after.check.dropout}")
+
+    def _on_dropout_mode(self) -> None:
+        after = self._read()
+        self._edit(after, f"dropout: {after.check.dropout}")
+
+    def _on_bug(self) -> None:
+        after = self._read()
+        self._edit(after, f"planted bug: {_bug_text(after.check)}")
+
+    def _on_regularization(self) -> None:
+        after = self._read()
+        if after.regularization != "none" and after.lam == 0:
+            after = replace(after, lam=DEFAULT_LAMBDA)
+        self._edit(after, f"regularization: {REGULARIZATION_NAMES[after.regularization]}")
 
     # -- running -------------------------------------------------------------------------------
     def set_running(self, running: bool) -> None:
@@ -287,41 +365,14 @@ class CheckPanel(QWidget):
         self.cancel_button.setEnabled(False)
         if self.progress.maximum() == 0:
             self.progress.setRange(0, 1)
+        self._idle_text = text
         self.progress.setFormat(text)
+        self.progress.setToolTip(text)
 
-    # -- reactions -----------------------------------------------------------------------------
-    def _on_epsilon_typed(self, value: float) -> None:
-        self.epsilon_slider.blockSignals(True)
-        self.epsilon_slider.setValue(round(10 * math.log10(value)))
-        self.epsilon_slider.blockSignals(False)
-        self.check_changed.emit()
-
-    def _on_epsilon_slid(self, position: int) -> None:
-        self.epsilon_input.set_value(float(f"{10 ** (position / 10):.2g}"))
-        self.check_changed.emit()
-
-    def _on_dropout_toggled(self, on: bool) -> None:
-        mode = self.dropout_mode_combo.currentData()
-        if on == (mode != "off"):
-            return
-        self.dropout_mode_combo.blockSignals(True)
-        _select(self.dropout_mode_combo, "frozen" if on else "off")
-        self.dropout_mode_combo.blockSignals(False)
-        self.check_changed.emit()
-
-    def _on_dropout_mode(self) -> None:
-        self.dropout_check.blockSignals(True)
-        self.dropout_check.setChecked(self.dropout_mode_combo.currentData() != "off")
-        self.dropout_check.blockSignals(False)
-        self.check_changed.emit()
-
-    def _on_bug(self) -> None:
-        self.bug_layer_spin.setEnabled(bool(self.bug_combo.currentData()))
-        self.check_changed.emit()
-
-    def _on_regularization(self) -> None:
-        on = self.regularization_combo.currentData() != "none"
-        self.lambda_input.setEnabled(on)
-        if on and self.lambda_input.value() == 0:
-            self.lambda_input.set_value(DEFAULT_LAMBDA)
-        self._network_changed()
+    def set_stale(self, note: str | None) -> None:
+        """Say on the progress bar that the shown result no longer matches the settings (the
+        note in its tooltip), or (None) that it does again."""
+        if self.cancel_button.isEnabled():
+            return  # a check is running: its progress speaks
+        self.progress.setFormat(STALE_TEXT if note else self._idle_text)
+        self.progress.setToolTip(note or self._idle_text)

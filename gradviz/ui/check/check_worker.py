@@ -5,17 +5,28 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from superqt.utils import GeneratorWorker
 
-from gradviz.core.check.gradcheck import CheckProgress, iter_gradient_check, make_objective
+from gradviz.core.check.gradcheck import (
+    CheckProgress,
+    gradient_check,
+    iter_gradient_check,
+    make_objective,
+)
 from gradviz.core.check.quickcheck import QuickCheckReport, quick_check
+from gradviz.core.report.check_report import BlockResult, CheckReport
 from gradviz.ui.check.verdict import Verdict
 
 UPDATE_MS = 50
 THREADS = 1
+#: components of each failing block the quick check shows in the heatmap (a sample beyond this):
+#: checking every component of a big failing block costs as much as the full check
+LOCATE_SAMPLE = 4096
 
 
 def _check(net, X, y, kwargs: dict[str, Any]):
@@ -34,12 +45,38 @@ def _check(net, X, y, kwargs: dict[str, Any]):
 
 
 def _quick(net, X, y, kwargs: dict[str, Any]):
-    """quick_check as a generator with nothing to yield, so the same worker runs it."""
+    """The app's quick check, as a generator with nothing to yield (so the same worker runs it):
+    quick_check's random directions, then, for failing blocks only, up to LOCATE_SAMPLE of their
+    components checked by the fast engine instead of quick_check's bisection (a bisection step
+    costs a pass over the whole block: hundreds of them took seconds on large-784, more than the
+    full check). Returns (QuickCheckReport, CheckReport of every block with only the failing
+    ones checked, or None)."""
     yield from ()
+    quick = {k: kwargs[k] for k in ("dropout", "terms", "seed") if k in kwargs}
     try:
-        return quick_check(net, X, y, **kwargs)
+        report = quick_check(net, X, y, localize=False, **quick)
+        failing = report.failing_blocks()
+        return report, (_locate(net, X, y, failing, kwargs) if failing else None)
     except RuntimeError as exc:
         raise CheckError(str(exc) or type(exc).__name__) from exc
+
+
+def _locate(net, X, y, blocks: list[str], kwargs: dict[str, Any]) -> CheckReport | None:
+    """Up to LOCATE_SAMPLE components of each of ``blocks`` checked by the fast engine (None if it
+    cannot serve this check); the other blocks come unchecked (NaN), so the heatmap keeps its
+    layout."""
+    options = {**kwargs, "sample": LOCATE_SAMPLE}
+    try:
+        found = gradient_check(net, X, y, blocks=blocks, engine="fast", threads=THREADS, **options)
+    except ValueError:
+        return None
+    objective = make_objective(net, X, y, dropout=options.get("dropout", "off"),
+                               terms=options.get("terms", "all"), loss_scale=1.0,
+                               seed=options.get("seed", 0))
+    every = {name: found.blocks.get(name) or BlockResult(
+        name, g, np.full(np.shape(g), np.nan), np.zeros(np.shape(g), dtype=bool))
+        for name, g in objective.analytic.items()}
+    return replace(found, blocks=every)
 
 
 class CheckError(Exception):
@@ -67,14 +104,15 @@ class CheckRunner(QObject):
 
     started_check(dict): the analytic gradient by block, before any numeric value;
     progressed(list[CheckProgress], float): chunks since the last update, seconds left (or nan);
-    finished_check(CheckReport, Verdict); finished_quick(QuickCheckReport); failed(str): the error message;
+    finished_check(CheckReport, Verdict); finished_quick(QuickCheckReport, CheckReport | None): the
+    quick verdict and the failing blocks checked per component; failed(str): the error message;
     cancelled(): after Cancel, once the parameters are restored.
     """
 
     started_check = Signal(object)
     progressed = Signal(object, float)
     finished_check = Signal(object, object)
-    finished_quick = Signal(object)
+    finished_quick = Signal(object, object)
     failed = Signal(str)
     cancelled = Signal()
 
@@ -95,7 +133,7 @@ class CheckRunner(QObject):
         self._run(_check, net, X, y, kwargs)
 
     def start_quick(self, net, X, y, kwargs: dict[str, Any]) -> None:
-        """The same with quick_check and its keyword arguments."""
+        """The app's quick check (see ``_quick``) with gradient_check's keyword arguments."""
         self._run(_quick, net, X, y, kwargs)
 
     def _run(self, function, net, X, y, kwargs: dict[str, Any]) -> None:
@@ -133,8 +171,8 @@ class CheckRunner(QObject):
         if worker is self._worker:
             self._flush()
             self._stop(worker)
-            if isinstance(result, QuickCheckReport):
-                self.finished_quick.emit(result)
+            if isinstance(result[0], QuickCheckReport):
+                self.finished_quick.emit(*result)
             else:
                 self.finished_check.emit(*result)
 

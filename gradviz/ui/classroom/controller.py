@@ -4,7 +4,7 @@ connects them to the window — one method per action.
 
 Uses the window's public parts only: problem, heatmap, verdict, check_panel, training_panel,
 sealed_bug, inspector_dock, network_dock and plots_dock if any, files.view_menu, check_finished,
-load_session.
+open_session.
 """
 
 from __future__ import annotations
@@ -81,9 +81,13 @@ class ClassroomController:
         self.show_problem(window.problem)
 
     # -- building ------------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
+              shown: bool = False) -> QDockWidget:
+        """A dock, hidden unless ``shown`` (the Classroom or View menu opens it): hidden before it
+        joins the window, so that its size never counts in the window's minimum size."""
         dock = QDockWidget(title, self.window, objectName=name)
         dock.setWidget(widget)
+        dock.setVisible(shown)
         self.window.addDockWidget(area, dock)
         self.window.files.view_menu.addAction(dock.toggleViewAction())
         return dock
@@ -95,7 +99,8 @@ class ClassroomController:
         docks = {
             "lessons": self._dock("Lessons", "lessonsDock", self.lessons, LEFT),
             "classroom": self._dock("Quiz", "classroomDock", self.classroom, LEFT),
-            "explanation": self._dock("Explanation", "explanationDock", self.explanation, RIGHT),
+            "explanation": self._dock("Explanation", "explanationDock", self.explanation, RIGHT,
+                                      shown=True),
             "data": self._dock("Data", "dataDock", data, RIGHT),
             "sweep": self._dock("ε sweep", "sweepDock", self.sweep, BOTTOM),
             "timeline": self._dock("Checkpoints", "checkpointsDock", self.timeline, BOTTOM),
@@ -114,8 +119,6 @@ class ClassroomController:
         for first, second in (("sweep", "timeline"), ("timeline", "layers"), ("layers", "sanity")):
             window.tabifyDockWidget(docks[first], docks[second])
         window.inspector_dock.raise_()
-        for key in ("lessons", "classroom", "data", "sweep", "timeline", "layers", "sanity"):
-            docks[key].hide()  # opened from the Classroom or View menu (the window restores its layout)
         return docks
 
     def _make_menu(self) -> tuple[QMenu, dict[str, QAction]]:
@@ -193,10 +196,9 @@ class ClassroomController:
         settings = self.window.check_panel.check_settings()
         training = self.window.training_panel.training_settings()
         net = Network(problem.net.spec, params=self.initial_params())
-        for bug in settings.bugs:
+        sealed = self.window.sealed_bug  # beside the session's bugs, as in the window's check
+        for bug in [*settings.bugs, *([sealed] if sealed is not None else [])]:
             net.add_bug(bug.kind, bug.layer)
-        if self.window.sealed_bug is not None:  # in place of the others, as in the window's check
-            net.inject_bug(self.window.sealed_bug.kind, self.window.sealed_bug.layer)
         has_dev = problem.X_dev.shape[-1] > 0
         trainer = Trainer(net, problem.X, problem.y, problem.X_dev if has_dev else None,
                           problem.y_dev if has_dev else None, optimizer=training.optimizer,
@@ -232,7 +234,7 @@ class ClassroomController:
         sizes = problem.net.spec.sizes
         square = isinstance(layer, int) and 1 <= layer < len(sizes) and sizes[layer] == sizes[layer - 1]
         validate_bug(kind, layer, len(sizes) - 1, square=square)
-        Network(problem.net.spec, params=problem.net.params).inject_bug(kind, layer)  # can it take it?
+        Network(problem.net.spec, params=problem.net.params).add_bug(kind, layer)  # can it take it?
         self.window.sealed_bug = Bug(kind, layer)
 
     def unseal_bug(self) -> None:
@@ -256,7 +258,8 @@ class ClassroomController:
             self.sweep.run()
 
     def load_lesson(self, path: str) -> None:
-        if self.window.load_session(path, remember=False):
+        """Open a lesson's session (after asking to save unsaved edits, as for any session)."""
+        if self.window.open_session(path, remember=False):
             self.classroom.clear()
 
     def stop_workers(self) -> None:

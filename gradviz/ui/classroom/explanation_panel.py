@@ -115,9 +115,10 @@ class ExplanationPanel(QWidget):
 
     def set_report(self, report: CheckReport | None) -> None:
         """Show the report's verdict; keeps the component if the report has it."""
-        keep = (report is not None and self._block in report.blocks
-                and self._index is not None
-                and len(self._index) == report.blocks[self._block].analytic.ndim)
+        shape = report.blocks[self._block].analytic.shape if (
+            report is not None and self._block in report.blocks) else None
+        keep = (shape is not None and self._index is not None and len(self._index) == len(shape)
+                and all(0 <= i < n for i, n in zip(self._index, shape, strict=True)))
         self._report = report
         if not keep:
             self._block = self._index = None

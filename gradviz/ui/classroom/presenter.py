@@ -1,5 +1,6 @@
-"""Presenter view: one toggle for teaching on a projector — a larger font everywhere, a
-high-contrast colour map for the heatmap, and full screen.
+"""Presenter view: one toggle for teaching on a projector — a larger font everywhere (plot ticks and
+axis labels included), a high-contrast colour map for the heatmap, full screen, and
+the window's own presenter layout.
 
 The heatmap asks ``heatmap_colormap(default)`` which map to use, so that it keeps the presenter
 map across redraws; ``apply_presenter`` also recolours colour bars that are already drawn.
@@ -48,9 +49,27 @@ def _map_name(bar: pg.ColorBarItem) -> str | None:
     return getattr(bar.colorMap(), "name", None)
 
 
+def _plot_items(window: QWidget) -> list[pg.PlotItem]:
+    """The plots in ``window`` that do not scale their own text (the heatmap does)."""
+    views = [v for v in window.findChildren(pg.GraphicsView) if not hasattr(v, "set_font_scale")]
+    return [item for view in views if view.scene() is not None
+            for item in view.scene().items() if isinstance(item, pg.PlotItem)]
+
+
+def scale_plot_text(window: QWidget) -> None:
+    """Axis labels of the plots in ``window`` in the application font, as their tick labels
+    already are (titles and legends keep their size: they live inside plots of a fixed width,
+    and would be cut)."""
+    font = QFont(QApplication.instance().font())
+    for item in _plot_items(window):
+        for side in ("left", "bottom"):
+            item.getAxis(side).label.setFont(font)
+
+
 def apply_presenter(window: QWidget, on: bool) -> None:
     """Presenter view on or off: the application font ×1.6, the heatmap's sequential colour map,
-    full screen (showFullScreen / back to normal or maximized)."""
+    full screen (showFullScreen / back to normal or maximized), and the window's own presenter
+    layout if it has one (``window.presenter_layout(on)``: the main window's)."""
     app = QApplication.instance()
     if on == _state["active"]:
         return
@@ -78,6 +97,10 @@ def apply_presenter(window: QWidget, on: bool) -> None:
                 bar.setColorMap(NORMAL_MAP)
         _state["bars"] = []
 
+    scale_plot_text(window)
+    layout = getattr(window, "presenter_layout", None)
+    if layout is not None:
+        layout(on)
     if on:
         window.setProperty("gradvizWasMaximized", window.isMaximized())
         window.showFullScreen()

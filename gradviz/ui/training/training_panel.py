@@ -3,20 +3,14 @@ live plots. Training runs in a TrainingThread; the panel only shows what it repo
 
 from __future__ import annotations
 
-import math
-import re
-
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
-    QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
@@ -25,56 +19,18 @@ from PySide6.QtWidgets import (
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
 from gradviz.core.model.training import StepRecord, Trainer
+from gradviz.ui.common.fields import IntField
 from gradviz.ui.training.live_plots import LivePlots
+from gradviz.ui.training.training_fields import (
+    DEFAULT_ITERATIONS,
+    ITERATIONS_RULE,
+    MAX_BATCH,
+    LearningRateBox,
+    batch_rule,
+)
 from gradviz.ui.training.training_worker import TrainingRunner
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum (β = 0.9)", "adam": "Adam"}
-_PARTIAL_NUMBER = re.compile(r"^\d*\.?\d*(e[-+]?\d*)?$", re.IGNORECASE)
-
-
-class LearningRateBox(QDoubleSpinBox):
-    """A learning rate > 0: type any value (0.003 or 3e-3); the arrows step along 1, 2, 5 × 10^k."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setDecimals(12)
-        self.setRange(1e-8, 1e6)  # absurd rates stay typeable: watching divergence teaches
-        self.setKeyboardTracking(False)
-        self.setAccelerated(True)
-
-    def textFromValue(self, value: float) -> str:
-        return f"{value:g}"
-
-    def valueFromText(self, text: str) -> float:
-        return float(text)
-
-    def validate(self, text: str, pos: int) -> object:
-        stripped = text.strip()
-        try:
-            value = float(stripped)
-        except ValueError:
-            ok = _PARTIAL_NUMBER.match(stripped) is not None
-            return (QValidator.State.Intermediate if ok else QValidator.State.Invalid), text, pos
-        if not math.isfinite(value) or value < 0:
-            return QValidator.State.Invalid, text, pos
-        if self.minimum() <= value <= self.maximum():
-            return QValidator.State.Acceptable, text, pos
-        return QValidator.State.Intermediate, text, pos  # e.g. "0" on the way to "0.01"
-
-    def stepBy(self, steps: int) -> None:
-        value = self.value()
-        for _ in range(abs(steps)):
-            value = _ladder_step(value, up=steps > 0)
-        self.setValue(min(max(value, self.minimum()), self.maximum()))
-
-
-def _ladder_step(value: float, up: bool) -> float:
-    """The next (or previous) value of the 1, 2, 5 × 10^k ladder."""
-    k = math.floor(math.log10(value))
-    ladder = [float(f"{m * 10.0**e:.6g}") for e in (k - 1, k, k + 1) for m in (1, 2, 5)]
-    if up:
-        return min(v for v in ladder if v > value * (1 + 1e-9))
-    return max(v for v in ladder if v < value * (1 - 1e-9))
 
 
 class TrainingPanel(QWidget):
@@ -134,16 +90,13 @@ class TrainingPanel(QWidget):
         self.resetTrainingButton.setObjectName("resetTrainingButton")
         self.resetTrainingButton.setToolTip("Back to the initial parameters; clears the curves")
         self.resetTrainingButton.clicked.connect(self.reset)
-        self.trainItersInput = QSpinBox()
-        self.trainItersInput.setObjectName("trainItersInput")
-        self.trainItersInput.setRange(1, 1_000_000)
-        self.trainItersInput.setValue(100)
-        self.trainItersInput.setKeyboardTracking(False)
+        self.trainItersInput = IntField(ITERATIONS_RULE, "trainItersInput")
+        self.trainItersInput.setValue(DEFAULT_ITERATIONS)
         self.trainItersInput.setToolTip("How many iterations Train N runs before it pauses")
         self.trainItersButton = QPushButton("Train N")
         self.trainItersButton.setObjectName("trainItersButton")
         self.trainItersButton.setToolTip("Train exactly this many iterations, then pause")
-        self.trainItersButton.clicked.connect(lambda: self.train_iterations(self.trainItersInput.value()))
+        self.trainItersButton.clicked.connect(self._on_train_n)
         self.checkNowButton = QPushButton("Check now")
         self.checkNowButton.setObjectName("checkNowButton")
         self.checkNowButton.setToolTip("Pause and run the gradient check at the current parameters")
@@ -159,11 +112,7 @@ class TrainingPanel(QWidget):
         for name in OPTIMIZERS:
             self.optimizerCombo.addItem(OPTIMIZER_LABELS[name], name)
         self.optimizerCombo.currentIndexChanged.connect(self._on_optimizer_settings)
-        self.batchSizeInput = QSpinBox()
-        self.batchSizeInput.setObjectName("batchSizeInput")
-        self.batchSizeInput.setRange(0, 1_000_000)
-        self.batchSizeInput.setSpecialValueText("full batch")
-        self.batchSizeInput.setKeyboardTracking(False)
+        self.batchSizeInput = IntField(batch_rule(), "batchSizeInput")
         self.batchSizeInput.setToolTip("Examples per minibatch (0: the whole training set)")
         self.batchSizeInput.valueChanged.connect(self._on_optimizer_settings)
 
@@ -223,6 +172,10 @@ class TrainingPanel(QWidget):
         to train (the buttons are disabled)."""
         self._runner.stop()
         self._problem = problem
+        # a minibatch larger than the training set would silently be the full batch
+        self.batchSizeInput.blockSignals(True)
+        self.batchSizeInput.set_range_rule(batch_rule(problem.X.shape[-1] if problem else MAX_BATCH))
+        self.batchSizeInput.blockSignals(False)
         if training_settings is not None:
             self.set_training_settings(training_settings)
         self._make_trainer()
@@ -326,6 +279,12 @@ class TrainingPanel(QWidget):
             self.play()
         else:
             self.pause()
+
+    def _on_train_n(self) -> None:
+        field = self.trainItersInput
+        field.interpretText()  # typed and not entered yet: used, as shown
+        field.revert()  # typed and refused: the count in use is shown again, and used
+        self.train_iterations(field.value())
 
     def _on_check_now(self) -> None:
         self.pause()
