@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         self.check_panel.set_network(session.spec)
         self.sealed_bug = None
         self._set_problem(problem, session.training, fresh=True)
-        self.stale.classroom(NOTES["session"])
+        self.stale.classroom("session")
         self._update_title()
 
     def _set_problem(self, problem: Problem | None, training=None, *, fresh: bool = False) -> None:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 from gradviz.core.teach.cost import CheckCost, iter_check_cost
 from gradviz.ui.classroom.jobs import Job
 from gradviz.ui.classroom.layout import scrolled
+from gradviz.ui.common import stale
 
 #: (network copy, X, y, gradient_check keyword arguments)
 CostSource = tuple[Any, Any, Any, dict[str, Any]]
@@ -48,7 +49,8 @@ class CostPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        layout.addWidget(scrolled(self.label), 1)
+        self._result_view = scrolled(self.label)
+        layout.addWidget(self._result_view, 1)
 
     def set_source(self, prepare: Callable[[], CostSource]) -> None:
         """``prepare()`` runs on the GUI thread when a measurement starts (a ValueError is shown)."""
@@ -72,6 +74,13 @@ class CostPanel(QWidget):
 
     def cancel(self, wait: bool = False) -> None:
         self.job.cancel(wait=wait)
+
+    def set_stale(self, note: str | None) -> None:
+        """Grey the measurement with ``note`` (None: it is current); the button stays clear."""
+        stale.mark_stale(self._result_view, note)
+
+    def stale_note(self) -> str | None:
+        return stale.stale_note(self._result_view)
 
     def _on_cost(self, cost: CheckCost) -> None:
         self.cost = cost

@@ -10,6 +10,7 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.data.problem import Problem
@@ -22,6 +23,7 @@ from gradviz.ui.training.live_plots import curve_colors
 #: examples of the training set the live curves are computed on
 LIVE_EXAMPLES = 256
 FLOOR = 1e-300  # zero drawn at the bottom of the log axis
+STALE_ALPHA = 70  # of 255: the check's curve once the network has moved on
 
 
 class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
@@ -48,6 +50,7 @@ class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
         self.note.setWordWrap(True)
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self._about = ""
+        self._stale: str | None = None  # why the check's curve no longer matches the network
         self.throttle = Throttle(self._draw_live, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -59,6 +62,7 @@ class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
         self._problem = problem
         self.diff_curve.setData([], [])
         self.differences = np.zeros(0)
+        self._stale = None
         if problem is None:
             self.grad_curve.setData([], [])
             self.act_curve.setData([], [])
@@ -78,11 +82,21 @@ class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
     def show_report(self, report: CheckReport) -> None:
         """The check's ‖dW[l]‖ (backprop at the checked θ) and its difference in each W[l]."""
         layers, norms, differences = report_layers(report)
+        self.set_stale(None)
         if not len(layers):
             return
         self.norms, self.differences = norms, differences
         self.grad_curve.setData(layers, np.maximum(norms, FLOOR))
         self.diff_curve.setData(layers, np.maximum(differences, FLOOR))
+
+    def set_stale(self, note: str | None) -> None:
+        """Fade the check's curve and say why (``note``; None: it is current). The live curves
+        follow the network and are never stale."""
+        self._stale = note
+        self._apply_palette()
+
+    def stale_note(self) -> str | None:
+        return self._stale
 
     def _draw_live(self) -> None:
         problem = self._problem
@@ -99,9 +113,11 @@ class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
     def _apply_palette(self) -> None:
         text = style_plot(self.plot, self.palette())
         colours = curve_colors(self.palette())
+        faded = QColor(colours[2])
+        faded.setAlpha(STALE_ALPHA if self._stale else 255)
         for curve, colour, style in ((self.grad_curve, colours[0], Qt.PenStyle.SolidLine),
                                      (self.act_curve, colours[1], Qt.PenStyle.DashLine),
-                                     (self.diff_curve, colours[2], Qt.PenStyle.DotLine)):
+                                     (self.diff_curve, faded, Qt.PenStyle.DotLine)):
             curve.setPen(pg.mkPen(colour, width=2, style=style))
             curve.setSymbolBrush(pg.mkBrush(colour))
             curve.setSymbolPen(pg.mkPen(colour))
@@ -110,8 +126,9 @@ class LayerGradientPanel(FollowsTraining, FollowsPalette, QWidget):
 
     def _write_note(self) -> None:
         colours = curve_colors(self.palette())
+        check = "the check's difference in W[l]" + (f" (greyed: {self._stale})" if self._stale else "")
         keys = [(colours[0], "●", "‖dW[l]‖ (backprop)"), (colours[1], "■", "rms of a[l] (forward)"),
-                (colours[2], "▼", "the check's difference in W[l]")]
+                (colours[2], "▼", check)]
         legend = " · ".join(f"<span style='color:{c}'>{mark}</span>&nbsp;{html.escape(words)}"
                             for c, mark, words in keys)
         self.note.setText(f"{legend}<br>{html.escape(self._about)}")

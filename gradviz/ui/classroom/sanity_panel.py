@@ -29,6 +29,7 @@ from gradviz.core.teach.sanity import SanityResult, iter_sanity_checks
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job
 from gradviz.ui.classroom.layout import scrolled
+from gradviz.ui.common import stale
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 RESULT_NAMES = {"initial loss": "initialLossResult", "regularization": "regularizationResult",
@@ -108,6 +109,7 @@ class SanityPanel(FollowsPalette, QWidget):
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        self._results_view = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -146,6 +148,13 @@ class SanityPanel(FollowsPalette, QWidget):
 
     def cancel(self, wait: bool = False) -> None:
         self.job.cancel(wait=wait)
+
+    def set_stale(self, note: str | None) -> None:
+        """Grey the results with ``note`` (None: they are current); the Run button stays clear."""
+        stale.mark_stale(self._results_view, note)
+
+    def stale_note(self) -> str | None:
+        return stale.stale_note(self._results_view)
 
     def _on_result(self, result: SanityResult) -> None:
         self._results.append(result)
