@@ -9,17 +9,19 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDoubleSpinBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.model.training import EpochRecord, Trainer
 from gradviz.core.teach.biasvariance import LECTURE_CASES, Reading
 from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
+from gradviz.ui.common.fields import FloatField, NumberRange
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.training.live_plots import curve_colors
 
 _LIKE = {reading: f"like the lecture's {train:g} % train / {dev:g} % dev"
          for train, dev, reading in LECTURE_CASES}
+BAYES_ERROR = NumberRange("The Bayes error (%)", 0.0, 50.0)
 WAITING = "Train the network: after each epoch this reads its train and dev error."
 
 
@@ -48,8 +50,9 @@ class BiasVariancePanel(FollowsTraining, FollowsPalette, QWidget):
         font = self.label.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.label.setFont(font)
-        self.bayes_input = QDoubleSpinBox(objectName="bayesErrorInput", minimum=0.0, maximum=50.0,
-                                          singleStep=0.5, decimals=1, suffix=" %")
+        self.bayes_input = FloatField(BAYES_ERROR, "bayesErrorInput")
+        self.bayes_input.setSingleStep(0.5)
+        self.bayes_input.setSuffix(" %")
         self.bayes_input.setToolTip("Bayes error: the error the best possible classifier (or a human) "
                                     "makes; bias is measured from it")
         self.bayes_input.valueChanged.connect(lambda _v: self.throttle.now())
