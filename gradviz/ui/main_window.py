@@ -19,7 +19,7 @@ from gradviz.ui.check.check_panel import CheckPanel
 from gradviz.ui.check.heatmap_view import HeatmapPanel
 from gradviz.ui.check.inspector import InspectorPanel, describe_component
 from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
-from gradviz.ui.classroom.classroom_integration import install_classroom
+from gradviz.ui.classroom.controller import ClassroomController
 from gradviz.ui.classroom.presenter import apply_presenter, presenter_active
 from gradviz.ui.common.dialogs import show_error
 from gradviz.ui.common.input_guard import install_input_guard
@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Ready")
         self._connect()
         self.document.show_first()
-        self.classroom = install_classroom(self)
+        self.classroom = ClassroomController(self)
         self._connect_classroom()
         self.dock_layout.restore()
 
@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
         self.check_panel.set_network(session.spec)
         self.sealed_bug = None
         self._set_problem(problem, session.training, fresh=True)
-        self.stale.classroom(NOTES["session"])
+        self.stale.classroom("session")
         self._update_title()
 
     def _set_problem(self, problem: Problem | None, training=None, *, fresh: bool = False) -> None:

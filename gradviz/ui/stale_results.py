@@ -1,6 +1,7 @@
 """Results that no longer match the settings are greyed with a note until the next run: the
-heatmap and verdict after any change to the network, data, check settings or parameters; the ε
-sweep, checkpoint timeline and explanation too."""
+heatmap and verdict after any change to the network, data, check settings or parameters; the
+classroom's results after the changes they depend on (CLASSROOM_CHANGES). The data view and the
+bias/variance readout are never stale: they redraw from the network and its trainer."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ NOTES = {
     "training": "the parameters changed (training): run again",
     "session": "another session is open: run again",
     "unbuilt": "the network and its data do not fit: this result is of the previous network",
+}
+#: the changes (keys of NOTES) that leave each classroom result stale, by the classroom's view:
+#: the timeline trains a copy from the initial θ, so training the window's network leaves it
+#: current; the sanity checks read the network, its init and its data, not the check settings;
+#: the cost of a check does not depend on θ
+_ALL = frozenset(NOTES)
+CLASSROOM_CHANGES = {
+    "sweep": _ALL,
+    "timeline": _ALL - {"training"},
+    "explanation": _ALL,
+    "layer_gradients": _ALL,
+    "sanity": _ALL - {"check", "training"},
+    "cost": _ALL - {"training"},
 }
 
 
@@ -49,24 +63,34 @@ class StaleResults(QObject):
         w.checks.settings_changed(note)
         if w.checks.report is not None or what != "training":
             self.set(note)
-        self.classroom(note, timeline=what != "training")
+        self.classroom(what)
 
-    def classroom(self, note: str, timeline: bool = True) -> None:
-        """Grey the ε sweep, checkpoint timeline and explanation that show a result (the
-        timeline trains a copy: training the window's network leaves it current)."""
+    def classroom(self, what: str) -> None:
+        """Grey the classroom's results that ``what`` (a key of NOTES) leaves behind."""
         c = getattr(self.window, "classroom", None)
         if c is None:
             return
-        for widget, shown in ((c.sweep, c.sweep.result() is not None),
-                              (c.timeline, bool(c.timeline.checkpoints()) and timeline),
-                              (c.explanation, self.window.checks.report is not None)):
-            if shown:
-                mark_stale(widget, note)
+        for view, shown in self._classroom_results(c).items():
+            if shown and what in CLASSROOM_CHANGES[view]:
+                mark_stale(getattr(c, view), NOTES[what])
+
+    def _classroom_results(self, c) -> dict[str, bool]:
+        """Whether each classroom view (a key of CLASSROOM_CHANGES) shows a result now."""
+        return {"sweep": c.sweep.result() is not None,
+                "timeline": bool(c.timeline.checkpoints()),
+                "explanation": self.window.checks.report is not None,
+                "layer_gradients": c.layer_gradients.differences.size > 0,
+                "sanity": bool(c.sanity.results()),
+                "cost": c.cost.cost is not None}
 
     def connect_classroom(self) -> None:
-        """A new sweep or timeline run is current; so is the explanation of a new check."""
+        """A new run of a classroom view makes it current; so does a new check the explanation
+        and the signals by layer (which take the check's report)."""
         c = self.window.classroom
-        for widget, done in ((c.sweep, c.sweep.finished), (c.timeline, c.timeline.finished)):
+        for widget, done, button in ((c.sweep, c.sweep.finished, c.sweep.run_button),
+                                     (c.timeline, c.timeline.finished, c.timeline.run_button),
+                                     (c.sanity, c.sanity.finished, c.sanity.run_button),
+                                     (c.cost, c.cost.measured, c.cost.button)):
             done.connect(lambda *_, w=widget: mark_stale(w, None))
-            widget.run_button.clicked.connect(lambda *_, w=widget: mark_stale(w, None))
+            button.clicked.connect(lambda *_, w=widget: mark_stale(w, None))
         self.window.check_finished.connect(lambda _report: mark_stale(c.explanation, None))

@@ -92,3 +92,41 @@ def test_an_error_may_reach_the_top_of_its_scale():
 def test_messages_name_the_scale_and_the_range(args, kwargs, message):
     with pytest.raises(ValueError, match=exactly(message)):
         diagnose(*args, **kwargs)
+
+
+def test_the_lecture_cases_constant_reads_as_the_lecture():
+    from gradviz.core.teach.biasvariance import LECTURE_CASES
+
+    assert [(t, d, str(r)) for t, d, r in LECTURE_CASES] == CASES
+    assert all(diagnose(t, d) is r for t, d, r in LECTURE_CASES)
+
+
+def test_error_margin_is_the_wilson_interval():
+    from gradviz.core.teach.biasvariance import error_margin
+
+    # Wilson half-width written out: z·√(p(1−p)/n + z²/4n²) / (1 + z²/n), z = 1.96
+    p, n, z = 0.1, 60, 1.96
+    expected = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    assert error_margin(p, n) == pytest.approx(expected)
+    assert error_margin(0.1, 10_000) == pytest.approx(0.0059, abs=1e-4)  # a 1 % dev set of 1,000,000
+    assert error_margin(0.0, 60) > 0  # no errors seen on 60 examples is not a 0 % error rate
+    assert error_margin(0.1, 100) > error_margin(0.1, 1000) > error_margin(0.1, 10_000)
+    with pytest.raises(ValueError, match="n must be"):
+        error_margin(0.1, 0)
+    with pytest.raises(ValueError, match="fraction"):
+        error_margin(11.0, 60)
+
+
+def test_a_reading_says_the_errors_the_margin_and_the_advice():
+    from gradviz.core.teach.biasvariance import Reading, error_margin
+
+    reading = Reading(0.01, 0.11, n_train=240, n_dev=60)
+    assert reading.diagnosis is BiasVariance.HIGH_VARIANCE
+    text = reading.sentence()
+    assert text.startswith("train error 1.0 %, dev error 11.0 % ± ")
+    assert f"± {100 * error_margin(0.11, 60):.1f} % (60 dev examples)" in text
+    assert "high variance" in text
+    assert BiasVariance.HIGH_VARIANCE.advice in text
+    with_bayes = Reading(0.15, 0.16, 240, 60, bayes_error=0.14)
+    assert with_bayes.diagnosis is BiasVariance.NEITHER
+    assert "Bayes error 14 %" in with_bayes.sentence()

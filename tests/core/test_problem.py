@@ -22,10 +22,10 @@ def spiral_session(units=4, loss="softmax_ce", **data) -> Session:
 
 
 def expected_parts(session: Session, classes: int, input_dim: int = 2):
-    """The data by hand: the named set, split, standardized with the training mean and std."""
+    """The data by hand: the named set un-normalized, split, standardized with the training mean and std."""
     d = session.data
     train, dev = split(make_dataset(d.dataset, d.m, n_classes=classes, input_dim=input_dim, noise=d.noise,
-                                    seed=d.seed), d.dev_fraction, seed=d.seed)
+                                    seed=d.seed, raw=True), d.dev_fraction, seed=d.seed)
     mean, std = train.X.mean(axis=1, keepdims=True), train.X.std(axis=1, keepdims=True)
     return train, dev, (train.X - mean) / std, (dev.X - mean) / std
 

@@ -36,7 +36,7 @@ def setup(loss, data, **kwargs):
     ("softmax_ce", math.log(3)), ("svm", 2.0), ("bce", math.log(2)), ("mse", 0.5),  # one-hot: ½·1
 ])
 def test_initial_loss_matches_chance(spiral, loss, expected):
-    spec, X, y = setup(loss, spiral, init="he")
+    spec, X, y = setup(loss, spiral, init="small")
     result = initial_loss_check(spec, X, y)
     assert isinstance(result, SanityResult)
     assert result.ok, result.message
@@ -62,6 +62,25 @@ def test_initial_loss_is_not_ok_with_large_weights_or_large_inputs(spiral, scale
     assert "far from the expected 1.099" in result.message
 
 
+def test_he_init_on_a_wide_layer_drifts_from_ln_c(spiral):
+    """The network's own init is checked: He weights on a wide layer give scores far from 0."""
+    spec = NetworkSpec(2, [LayerSpec(256, "relu"), LayerSpec(3, "linear")], init="he")
+    labels = spiral.labels
+    X = spiral.X / np.std(spiral.X)
+    own = initial_loss_check(spec, X, labels)
+    net = Network(spec)  # an independent forward pass: softmax cross-entropy of the scores
+    scores = net.params["W2"] @ np.maximum(net.params["W1"] @ X, 0)
+    shifted = scores - scores.max(axis=0)
+    expected = np.mean(np.log(np.exp(shifted).sum(axis=0)) - shifted[labels, np.arange(labels.size)])
+    assert own.observed == pytest.approx(expected)
+    assert not own.ok
+    assert "far from the expected 1.099" in own.message
+    assert "init 'he'" in own.message
+    assert initial_loss_check(spec, X, labels, init="small").ok
+    tiny = {k: v * 1e-3 for k, v in net.params.items()}
+    assert initial_loss_check(spec, X, labels, params=tiny).ok
+
+
 def test_regularization_check(spiral):
     spec, X, y = setup("softmax_ce", spiral)
     result = regularization_check(spec, X, y)
@@ -69,6 +88,16 @@ def test_regularization_check(spiral):
     assert len(result.observed) == 4
     assert list(result.observed) == sorted(result.observed)
     assert result.observed[0] < result.observed[-1]
+    # the term is λ/(2m)·Σ‖W‖² at the network's own init, shown apart from the data loss
+    W = Network(spec).params
+    squares = sum(float((W[k] ** 2).sum()) for k in W if k.startswith("W"))
+    for row, l2 in zip(result.rows, (0.0, 0.1, 1.0, 10.0), strict=True):
+        assert row.l2 == l2
+        assert row.reg == pytest.approx(l2 / (2 * X.shape[1]) * squares)
+        assert row.data == pytest.approx(result.rows[0].data)
+        assert row.total == pytest.approx(row.data + row.reg)
+    assert f"{result.rows[-1].reg:.3g}" in result.message
+    assert f"data loss is {result.rows[0].data:.4g}" in result.message
     zeros, X, y = setup("softmax_ce", spiral, init="zeros")  # no weights: the l2 term stays 0
     flat = regularization_check(zeros, X, y)
     assert not flat.ok
@@ -84,6 +113,7 @@ def test_overfit_check_succeeds_on_a_correct_net(spiral, loss):
     assert result.ok, result.message
     assert result.observed < 0.05
     assert "20 examples" in result.message
+    assert result.curve[-1] == result.observed < 0.05 <= result.curve[:-1].min()
 
 
 def test_overfit_check_fails_when_the_net_cannot_learn(spiral):
@@ -92,6 +122,8 @@ def test_overfit_check_fails_when_the_net_cannot_learn(spiral):
     assert not result.ok
     assert result.observed > 0.05
     assert "after 200 iterations" in result.message
+    assert result.curve.shape == (200,)
+    assert result.curve[-1] == result.observed
 
 
 def test_run_sanity_checks_in_order(spiral):
@@ -143,8 +175,12 @@ def test_zero_weights_give_exactly_the_chance_loss_named_in_the_sentence(loss, l
 
 
 def test_the_initial_loss_is_measured_without_regularization():
-    spec = small_spec(l2=1e6, l1=1e6)
-    assert initial_loss_check(spec, X12, Y12).ok
+    heavy = initial_loss_check(small_spec(l2=1e6, l1=1e6), X12, Y12, init="small")
+    assert heavy.ok
+    plain = initial_loss_check(small_spec(), X12, Y12, init="small")
+    assert heavy.observed == plain.observed
+    assert initial_loss_check(small_spec(l2=1e6), X12, Y12).observed == initial_loss_check(
+        small_spec(), X12, Y12).observed
 
 
 def test_initial_loss_tolerance_is_ten_percent_of_the_expected_loss():
@@ -156,7 +192,7 @@ def test_initial_loss_tolerance_is_ten_percent_of_the_expected_loss():
 def test_a_zero_expected_loss_gets_an_absolute_tolerance_of_a_thousandth():
     spec = small_spec("mse", LayerSpec(3, "linear"))
     zeros = np.zeros((3, 12))
-    close = initial_loss_check(spec, X12, zeros)
+    close = initial_loss_check(spec, X12, zeros, init="small")
     assert close.expected == 0.0
     assert 0 < close.observed < 1e-3
     assert close.ok
@@ -164,7 +200,8 @@ def test_a_zero_expected_loss_gets_an_absolute_tolerance_of_a_thousandth():
     assert 1e-3 < far.observed < 1.0
     assert far.ok is False
     assert far.message == (f"The initial loss {far.observed:.4g} is far from the expected 0 (½‖y‖² on "
-                           "average) with init 'he': check the loss, the weight scale and the input scale.")
+                           "average) with init 'he': the scores are not near 0 at the start; check the loss, "
+                           "the weight scale (init, gain) and the input scale.")
 
 
 def test_a_bce_loss_a_few_hundredths_off_is_still_close():
@@ -181,17 +218,22 @@ def test_an_overflowing_network_is_not_ok_and_says_so_without_warnings():
     assert math.isnan(initial.observed)
     regularization = regularization_check(spec, HUGE, Y12)
     assert regularization.ok is False
-    assert regularization.message == ("The loss does not rise with l2 (0: nan, 0.1: nan, 1: nan, 10: nan): "
-                                      "the regularization term is missing from J, or every weight is zero.")
+    assert regularization.message.startswith("J does not rise with λ: the data loss is nan at every λ and ")
+    assert regularization.message.endswith("The regularization term is missing from J, or the weights are zero.")
 
 
 def test_regularization_sentence_lists_each_l2_with_its_loss():
-    result = regularization_check(small_spec(), X12, Y12, l2_values=(1.0, 0.0))
+    spec = small_spec()
+    result = regularization_check(spec, X12, Y12, l2_values=(1.0, 0.0))
     J0, J1 = result.observed
-    assert J0 < J1
-    assert result.expected == "a loss that rises with l2"
+    weights = Network(spec).params
+    term = sum(float(np.sum(weights[f"W{i}"] ** 2)) for i in (1, 2, 3)) / (2 * 12)
+    assert J1 - J0 == pytest.approx(term, rel=1e-12)
+    assert [row.l2 for row in result.rows] == [0.0, 1.0]
+    assert result.expected == "a loss that rises with λ"
     assert result.name == "regularization"
-    assert result.message == f"The loss rises with l2 (0: {J0:.4g}, 1: {J1:.4g}), as it should."
+    assert result.message == (f"J rises with λ, as it should: the data loss is {J0:.4g} at every λ and "
+                              f"λ/(2m)·Σ‖W‖² adds 0, {term:.3g} at λ = 0, 1.")
 
 
 @pytest.mark.parametrize("values", [(1.0,), (0.5, 0.5), (-1.0, 0.0), (0.0, 1.0, 1.0)])

@@ -162,13 +162,13 @@ def test_dataset_changes_adjust_the_network(qtbot, panel, tmp_path):
     data_seen, specs = [], []
     panel.data_changed.connect(data_seen.append)
     panel.spec_changed.connect(specs.append)
-    choose(panel.datasetCombo, "circles")  # 2 classes
+    choose(panel.dataControls.datasetCombo, "circles")  # 2 classes
     assert data_seen[-1].dataset == "circles"
     assert data_seen[-1].m == 60  # other data settings pass through
     assert layers_of(specs[-1])[-1] == (2, "linear")
     assert panel.undo_stack.count() == 1
 
-    choose(panel.datasetCombo, "blobs")  # blobs: any input size
+    choose(panel.dataControls.datasetCombo, "blobs")  # blobs: any input size
     assert panel.inputDimInput.isEnabled()
     type_into(qtbot, panel.inputDimInput, "5")
     assert specs[-1].input_dim == 5
@@ -176,19 +176,19 @@ def test_dataset_changes_adjust_the_network(qtbot, panel, tmp_path):
     path = tmp_path / "four.csv"
     rows = np.column_stack([np.arange(24).reshape(8, 3), np.arange(8) % 4])
     np.savetxt(path, rows, delimiter=",", fmt="%g")
-    panel._ask_data_path = lambda: str(path)
-    choose(panel.datasetCombo, "choose")
+    panel.dataControls.ask_data_path = lambda: str(path)
+    choose(panel.dataControls.datasetCombo, "choose")
     assert data_seen[-1].path == str(path)
     assert specs[-1].input_dim == 3
     assert layers_of(specs[-1])[-1] == (4, "linear")
-    assert panel.datasetCombo.currentText() == "File: four.csv"
+    assert panel.dataControls.datasetCombo.currentText() == "File: four.csv"
     assert not panel.inputDimInput.isEnabled()
 
-    panel._ask_data_path = lambda: str(tmp_path / "missing.csv")
+    panel.dataControls.ask_data_path = lambda: str(tmp_path / "missing.csv")
     with qtbot.assertNotEmitted(panel.data_changed):
-        choose(panel.datasetCombo, "choose")
+        choose(panel.dataControls.datasetCombo, "choose")
     assert "no such file" in panel.builderMessage.text()
-    assert panel.datasetCombo.currentData() == "file"
+    assert panel.dataControls.datasetCombo.currentData() == "file"
 
     panel.undo_stack.undo()  # back to blobs with 5 inputs
     assert data_seen[-1].path is None

@@ -1,11 +1,11 @@
-"""Classroom mode: a sealed bug stays hidden, the class's guess is judged against the check's
-failing blocks, "Surprise me" plants a bug the check shows; and the whole set installed in the
-main window."""
+"""The sealed-bug quiz: a sealed bug stays hidden, the class answers the block where the bug lives
+and its kind, rounds are scored and exported, "Surprise me" plants only bugs the check shows;
+and the quiz in the main window (the verdict hides the answer while a bug is sealed)."""
 
-import numpy as np
+import csv
+
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -22,11 +22,14 @@ from gradviz.core.check.gradcheck import gradient_check
 from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.network import Network
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
-from gradviz.ui.classroom.classroom import ClassroomPanel, bug_choices, describe_bug, hidden_reason
+from gradviz.core.teach.quiz import home_blocks
+from gradviz.resource_paths import lessons_dir
+from gradviz.ui.classroom.classroom import bug_choices, describe_bug, hidden_reason, plain_kind
+from gradviz.ui.classroom.quiz import ClassroomPanel
 
 
 class FakeWindow(QMainWindow):
-    """A window with a bug combo box like the check panel's, and the classroom panel."""
+    """A window with a bug combo box like the check panel's, and the quiz panel."""
 
     def __init__(self, net: Network, **panel_options) -> None:
         super().__init__()
@@ -92,6 +95,17 @@ def seal(qtbot, win, kind: str, layer: int) -> list:
     return at_close
 
 
+def answer_by_hand(qtbot, panel: ClassroomPanel, block: str, kind: str):
+    """Click the block (the window passes heatmap clicks to select_block), choose the kind by its
+    plain description, press Answer; return the revealed signal's arguments."""
+    panel.select_block(block)
+    assert block in panel.block_label.text()
+    panel.kind_combo.setCurrentIndex(panel.kind_combo.findText(plain_kind(kind)))
+    with qtbot.waitSignal(panel.revealed) as blocker:
+        qtbot.mouseClick(panel.answer_button, Qt.MouseButton.LeftButton)
+    return blocker.args
+
+
 def test_a_sealed_bug_is_planted_but_shown_nowhere(qtbot, win):
     at_close = seal(qtbot, win, "dW_x2", 2)
     assert win.net.bug == Bug("dW_x2", 2)
@@ -99,46 +113,82 @@ def test_a_sealed_bug_is_planted_but_shown_nowhere(qtbot, win):
     assert win.bug_combo.currentText() == "none"
     shown = visible_texts()
     assert "dW_x2" not in shown
-    assert BUG_KINDS["dW_x2"] not in shown
+    assert describe_bug(Bug("dW_x2", 2)) not in shown
     assert "sealed" in win.panel.message.text()
     qtbot.waitUntil(lambda: not [w for w in QApplication.topLevelWidgets()
                                  if w.objectName() == "sealBugDialog"])  # destroyed
     assert win.panel.active
     assert not win.panel.guessing
+    assert not win.panel.kind_combo.isEnabled()
 
 
-def test_a_right_guess(qtbot, win, data):
+def test_the_right_block_and_kind_score_two_points(qtbot, win, data):
     seal(qtbot, win, "dW_x2", 2)
-    assert win.panel.guess("W2") is None  # no check yet
+    assert win.panel.guess("W2", "dW_x2") is None  # no check yet
     assert "Run the check first" in win.panel.message.text()
     win.panel.set_report(gradient_check(win.net, *data))
     assert win.panel.guessing
-    with qtbot.waitSignal(win.panel.revealed) as blocker:
-        assert win.panel.guess("W2") is True
-    correct, message = blocker.args
-    assert correct
-    assert message.startswith("Right: W2 is wrong.")
+    assert not win.panel.answer_button.isEnabled()  # no block clicked yet
+    full, message = answer_by_hand(qtbot, win.panel, "W2", "dW_x2")
+    assert full
+    assert message.startswith("Block W2: right; kind: right (2 of 2 points).")
     assert "dW_x2 at layer 2" in message
     assert "dW of layer 2 is doubled" in message
     assert "flagged W2" in message
     assert "dW_x2" in win.panel.message.text()
     assert not win.panel.active
-    assert win.panel.guess("W2") is None
+    assert win.panel.guess("W2", "dW_x2") is None
+    assert win.panel.score_label.text() == "1 round · 2 of 2 points"
 
 
-def test_a_wrong_guess(qtbot, win, data):
+def test_a_block_the_error_only_flowed_into_is_not_the_answer(qtbot, win, data):
+    seal(qtbot, win, "act_deriv", 2)
+    report = gradient_check(win.net, *data)
+    assert {"W1", "b1", "W2", "b2"} <= set(report.failing_blocks())  # layer 1 fails too
+    win.panel.set_report(report)
+    full, message = answer_by_hand(qtbot, win.panel, "W1", "act_deriv")
+    assert not full
+    assert message.startswith("Block W1: wrong; kind: right (1 of 2 points).")
+    assert "the bug lives in W2 or b2" in message
+    assert win.panel.quiz.rounds[-1].points == 1
+
+
+def test_the_right_block_with_the_wrong_kind(qtbot, win, data):
     seal(qtbot, win, "db_x4", 1)
     win.panel.set_report(gradient_check(win.net, *data))
-    with qtbot.waitSignal(win.panel.revealed) as blocker:
-        win.panel.guess("W1")
-    correct, message = blocker.args
-    assert not correct
-    assert message.startswith("Not W1.")
+    full, message = answer_by_hand(qtbot, win.panel, "b1", "db_wrong_axis")
+    assert not full
+    assert message.startswith("Block b1: right; kind: wrong (1 of 2 points).")
     assert "db_x4 at layer 1" in message
-    assert "flagged b1" in message
 
 
-def test_reveal_and_clear(qtbot, win, data):
+def test_rounds_a_summary_and_a_csv_for_hand_in(qtbot, win, data, tmp_path):
+    assert not win.panel.export_button.isEnabled()
+    for kind, layer, block, answer in (("dW_x2", 2, "W2", "dW_x2"), ("db_x4", 1, "W1", "db_x4")):
+        seal(qtbot, win, kind, layer)
+        win.panel.set_report(gradient_check(win.net, *data))
+        answer_by_hand(qtbot, win.panel, block, answer)
+    seal(qtbot, win, "act_deriv", 1)
+    with qtbot.waitSignal(win.panel.revealed):
+        qtbot.mouseClick(win.panel.reveal_button, Qt.MouseButton.LeftButton)
+    assert win.panel.score_label.text() == "3 rounds · 3 of 6 points"
+    path = tmp_path / "quiz.csv"
+    assert win.panel.export_csv(path)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["bug"], r["answer_block"], r["points"]) for r in rows] == [
+        ("dW_x2", "W2", "2"), ("db_x4", "W1", "1"), ("act_deriv", "", "0")]
+    summary = win.panel.end_quiz()
+    assert summary == "3 rounds, 3 of 6 points: blocks 1 of 3, kinds 2 of 3"
+    assert summary in win.panel.message.text()
+    assert "Round 3: act_deriv at layer 1, 0 of 2" in win.panel.message.text()
+    assert win.panel.score_label.text() == "0 rounds · 0 of 0 points"
+    assert not win.panel.export_button.isEnabled()
+    assert not win.panel.export_csv(tmp_path / "no" / "such" / "folder.csv")
+    assert "Cannot write" in win.panel.message.text()
+
+
+def test_reveal_and_clear(qtbot, win):
     seal(qtbot, win, "act_deriv", 2)
     with qtbot.waitSignal(win.panel.revealed) as blocker:
         qtbot.mouseClick(win.panel.reveal_button, Qt.MouseButton.LeftButton)
@@ -164,17 +214,32 @@ def test_an_impossible_bug_keeps_the_dialog_open_with_the_reason(qtbot):
     dialog.reject()
 
 
-def test_surprise_plants_a_bug_the_check_shows(qtbot, win, data):
+def test_surprise_without_data_follows_the_catalogue_rules(qtbot, win, data):
     with qtbot.waitSignal(win.panel.sealed):
         qtbot.mouseClick(win.panel.surprise_button, Qt.MouseButton.LeftButton)
     assert win.net.bug in bug_choices(win.net.spec)
     assert win.bug_combo.currentText() == "none"
     report = gradient_check(win.net, *data)
-    win.panel.set_report(report)
-    assert report.failing_blocks()
-    with qtbot.waitSignal(win.panel.revealed) as blocker:
-        win.panel.guess(report.failing_blocks()[-1])
-    assert blocker.args[0] is True
+    assert home_blocks(win.net.bug, 3) & set(report.failing_blocks())
+
+
+def test_surprise_tries_bugs_on_a_copy_and_seals_one_the_check_shows(qtbot, data):
+    # dW_no_reg hides while W2 = 0; dropout bugs hide with the check's dropout off
+    spec = NetworkSpec(2, [LayerSpec(4, "tanh", keep_prob=0.5), LayerSpec(4, "tanh"), LayerSpec(3, "linear")],
+                       l2=0.5)
+    net = Network(spec)
+    net.params["W3"][:] = 0
+    window = FakeWindow(net, popups=False, seed=0)
+    window.panel._check_source = lambda: (Network(spec, params=net.params), *data, {"dropout": "off"})
+    qtbot.addWidget(window)
+    for _ in range(6):
+        with qtbot.waitSignal(window.panel.sealed, timeout=20_000):
+            window.panel.surprise()
+        bug = net.bug
+        hidden = (Bug("dW_no_reg", 3), Bug("dropout_mask_missing", 1), Bug("dropout_scale_missing", 1))
+        assert bug not in hidden
+        assert home_blocks(bug, 3) & set(gradient_check(net, *data).failing_blocks()), bug
+        window.panel.clear()
 
 
 def test_bug_choices_follow_the_network():
@@ -191,103 +256,20 @@ def test_bug_choices_follow_the_network():
     assert "regularization" in hidden_reason(plain, "dW_no_reg", 1)
 
 
-def test_the_reveal_pops_up_without_blocking(qtbot, data):
+def test_the_answer_pops_up_without_blocking(qtbot, data):
     net = Network(NetworkSpec(2, [LayerSpec(4, "tanh"), LayerSpec(3, "linear")]))
     window = FakeWindow(net)
     qtbot.addWidget(window)
     window.show()
     window.panel.surprise()
     window.panel.set_report(gradient_check(net, *data))
-    window.panel.guess("W1")
+    window.panel.guess("W1", "dW_x2")
     box = window.panel.message_box
     assert box is not None
     assert box.isVisible()
     assert net.bug.kind in box.text()
     box.accept()
     qtbot.waitUntil(lambda: window.panel.message_box is None)
-
-
-# -- installed in the main window --------------------------------------------------------------
-@pytest.fixture
-def installed(window):
-    return window.classroom
-
-
-def test_install_adds_docks_menu_and_shortcuts(window, installed):
-    names = {d.objectName() for d in installed.docks.values()}
-    assert names == {"lessonsDock", "classroomDock", "explanationDock", "sweepDock", "checkpointsDock"}
-    assert all(window.findChild(QWidget, n) is not None for n in
-               ("lessonPanel", "classroomPanel", "explanationPanel", "sweepView", "checkpointTimeline"))
-    menus = [a.text() for a in window.menuBar().actions()]
-    assert "C&lassroom" in menus
-    assert QKeySequence("F11") in installed.actions["presenter"].shortcuts()
-    assert installed.actions["sealBug"].shortcut() == QKeySequence("Ctrl+Shift+B")
-    everywhere = [s.toString() for a in window.findChildren(QAction) for s in a.shortcuts()]
-    ours = [s.toString() for a in installed.actions.values() for s in a.shortcuts()]
-    assert all(everywhere.count(s) == 1 for s in ours)  # no clash with the window's shortcuts
-
-
-def test_loading_a_lesson_opens_its_session(qtbot, window, installed):
-    installed.lessons.select(1)
-    qtbot.mouseClick(installed.lessons.load_button, Qt.MouseButton.LeftButton)
-    assert "Find the planted bug" in window.windowTitle()
-    assert window.check_panel.check_settings().bug == "dW_x2:2"
-
-
-def test_sealed_bug_through_the_window_and_a_guess_by_clicking_the_heatmap(qtbot, user, window, installed):
-    panel = installed.classroom
-    dialog = panel.open_seal_dialog()
-    dialog.choose("dW_x2", 2)
-    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    assert panel.active
-    assert user.find(QComboBox, "bugCombo").currentText() == "none"
-    report = user.run_check()
-    assert report.failing_blocks() == ["W2"]
-    assert "dW_x2" not in visible_texts()
-    assert report.blocks["W2"].diagnosis is not None  # diagnosed, but not shown while sealed
-    assert report.blocks["W2"].diagnosis.message not in window.verdict.text()
-    assert "2.00×" not in window.verdict.text()
-    assert panel.guessing
-    with qtbot.waitSignal(panel.revealed) as blocker:
-        window.heatmap.clicked.emit(window.heatmap.component("W2", (0, 0)))
-    assert blocker.args[0] is True
-    assert installed.explanation.check_values()["numeric"] == report.blocks["W2"].numeric[0, 0]
-    assert installed.sweep.target_label.text() == "W2[0, 0]"
-    panel.message_box.accept()
-    panel.clear()
-    assert not user.run_check().failing_blocks()  # the seal is gone
-
-
-def test_timeline_trains_a_copy_and_shows_a_checkpoint_in_the_heatmap(qtbot, window, installed):
-    before = {k: v.copy() for k, v in window.problem.net.params.items()}
-    timeline = installed.timeline
-    timeline.set_iterations([0, 3])
-    with qtbot.waitSignal(timeline.finished, timeout=20_000) as blocker:
-        timeline.run()
-    checkpoints = blocker.args[0]
-    assert [cp.iteration for cp in checkpoints] == [0, 3]
-    assert all(np.array_equal(before[k], window.problem.net.params[k]) for k in before)
-    timeline.select(0)
-    assert window.heatmap.block("W1") is checkpoints[0].report.blocks["W1"]
-    window.heatmap.clicked.emit(window.heatmap.component("W1", (0, 1)))
-    values = installed.explanation.check_values()
-    assert values["numeric"] == checkpoints[0].report.blocks["W1"].numeric[0, 1]
-    assert values["J0"] == checkpoints[0].report.loss  # J(θ ± ε) evaluated at the checkpoint's θ
-
-
-def test_the_docks_come_back_where_the_user_left_them(qtbot, window, installed):
-    from gradviz.ui import MainWindow
-
-    installed.actions["sweep"].trigger()
-    assert installed.docks["sweep"].isVisible()
-    window.close()  # saves the layout
-    again = MainWindow()
-    qtbot.addWidget(again)
-    docks = again.classroom.docks
-    again.show()
-    assert not docks["sweep"].isHidden()
-    assert docks["lessons"].isHidden()
-    again.close()
 
 
 def test_without_a_network_nothing_can_be_sealed(qtbot):
@@ -297,3 +279,49 @@ def test_without_a_network_nothing_can_be_sealed(qtbot):
     assert panel.surprise() is False
     assert "no network" in panel.message.text()
     assert not panel.active
+
+
+# -- in the main window ------------------------------------------------------------------------
+def test_sealed_bug_through_the_window_hides_the_answer_in_the_verdict(qtbot, user, window):
+    panel = window.classroom.classroom
+    panel._popups = False
+    dialog = panel.open_seal_dialog()
+    dialog.choose("dW_x2", 2)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    assert panel.active
+    assert user.find(QComboBox, "bugCombo").currentText() == "none"
+    report = user.run_check()
+    assert report.failing_blocks() == ["W2"]
+    verdict = window.verdict.text()
+    assert "dW_x2" not in visible_texts()
+    assert "failing blocks" not in verdict  # the class must find the block on the heatmap
+    assert "worst components" not in verdict
+    assert report.blocks["W2"].diagnosis is not None  # diagnosed, but not shown while sealed
+    assert report.blocks["W2"].diagnosis.message not in verdict
+    assert panel.guessing
+    window.heatmap.clicked.emit(window.heatmap.component("W2", (0, 0)))
+    full, _message = answer_by_hand(qtbot, panel, "W2", "dW_x2")
+    assert full
+    assert window.classroom.explanation.check_values()["numeric"] == report.blocks["W2"].numeric[0, 0]
+    assert window.classroom.sweep.target_label.text() == "W2[0, 0]"
+    panel.clear()
+    again = user.run_check()
+    assert not again.failing_blocks()  # the seal is gone
+    assert "failing blocks" not in window.verdict.text()
+
+
+def test_surprise_in_the_window_on_lesson_10_draws_only_visible_bugs(qtbot, window):
+    """On lesson 10's net (zero init: most bugs are invisible at θ = 0) every surprise shows."""
+    assert window.load_session(lessons_dir() / "10-normalization-and-init.gradviz.json", remember=False)
+    panel = window.classroom.classroom
+    panel._popups = False
+    problem = window.problem
+    for _ in range(3):
+        with qtbot.waitSignal(panel.sealed, timeout=30_000):
+            window.classroom.actions["surprise"].trigger()
+        bug = window.sealed_bug
+        net = Network(problem.net.spec, params=problem.net.params)
+        net.inject_bug(bug.kind, bug.layer)
+        report = gradient_check(net, problem.X_check, problem.y_check)
+        assert home_blocks(bug, len(net.spec.layers)) & set(report.failing_blocks()), bug
+        panel.clear()

@@ -34,7 +34,8 @@ def type_text(qtbot, widget, text: str, enter: bool = True) -> None:
 
 
 def field_text(widget) -> str:
-    return widget.lineEdit().text() if isinstance(widget, QAbstractSpinBox) else widget.text()
+    """What the field shows (without a spin box's prefix or suffix)."""
+    return widget.cleanText() if isinstance(widget, QAbstractSpinBox) else widget.text()
 
 
 def wheel(widget, steps: int = -1) -> None:
@@ -126,15 +127,27 @@ CASES = [
     ("batchSizeInput", "-5", lambda w: w.session().training.batch_size),
     ("batchSizeInput", "100000", lambda w: w.session().training.batch_size),  # > training examples
     ("inputDimInput", "0", lambda w: w.session().spec.input_dim),
+    ("initGainInput", "0", lambda w: w.session().spec.init_gain),
+    ("examplesInput", "5", lambda w: w.session().data.m),
+    ("noiseInput", "11", lambda w: w.session().data.noise),
+    ("devSplitInput", "95", lambda w: w.session().data.dev_fraction),
+    ("checkExamplesInput", "0", lambda w: w.session().data.check_examples),
+    ("trainItersInput", "0", lambda w: w.training_panel.trainItersInput.value()),
+    ("bayesErrorInput", "60", lambda w: w.classroom.bias_variance.bayes_input.value()),
 ]
+#: the value widgets of the builder, the training panel and the classroom, beside the check panel's
+NEW_VALUE_WIDGETS = ["initGainInput", "examplesInput", "noiseInput", "devSplitInput",
+                     "checkExamplesInput", "trainItersInput", "bayesErrorInput"]
 
 
 @pytest.mark.parametrize(("name", "text", "used"), CASES, ids=[f"{n}={t}" for n, t, _ in CASES])
 def test_each_out_of_range_entry_is_refused_and_reverted(qtbot, user, window, name, text, used):
     if name == "lambdaInput":
         user.choose("regularizationCombo", "l2")
-    if name in ("lrInput", "batchSizeInput"):
+    if name in ("lrInput", "batchSizeInput", "trainItersInput"):
         window.training_dock.raise_()
+    if name == "bayesErrorInput":
+        window.classroom.actions["dataView"].trigger()
     if name == "inputDimInput":
         user.choose("datasetCombo", "blobs")  # the 2-D data sets fix the input size
     field = user.find(QWidget, name)
@@ -176,6 +189,19 @@ def test_wheel_over_an_unfocused_control_scrolls_the_panel(qtbot, user, window, 
     focus(qtbot, widget)
     wheel(widget, 1 if isinstance(widget, QSpinBox) else -1)
     assert value() != before  # with the focus, the wheel edits (as the user asked for)
+
+
+@pytest.mark.parametrize("name", NEW_VALUE_WIDGETS)
+def test_wheel_over_an_unfocused_field_of_the_other_panels_changes_nothing(qtbot, user, window, name):
+    window.training_dock.raise_()
+    window.classroom.actions["dataView"].trigger()
+    widget = user.find(QAbstractSpinBox, name)
+    qtbot.waitUntil(widget.isVisible)
+    before, session = widget.value(), window.session().to_dict()
+    assert widget.focusPolicy() == Qt.FocusPolicy.StrongFocus
+    wheel(widget, 1)
+    assert widget.value() == before
+    assert window.session().to_dict() == session
 
 
 # -- undo reaches the window's stack from a number field --------------------------------------------

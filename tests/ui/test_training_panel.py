@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 from gradviz.core.data.problem import build_problem
 from gradviz.core.data.session import DataSettings, Session, TrainingSettings
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
-from gradviz.ui.training.training_panel import LearningRateBox, TrainingPanel
+from gradviz.ui.training.training_fields import LearningRateBox
+from gradviz.ui.training.training_panel import TrainingPanel
 
 CLICK = Qt.MouseButton.LeftButton
 

@@ -257,6 +257,7 @@ def iter_gradient_check(
                 "epsilon": epsilon, "method": method, "dropout": dropout, "terms": terms,
                 "blocks": list(plan), "sample": sample, "loss_scale": loss_scale, "seed": seed,
                 "dtype": str(objective.dtype),
+                "examples": objective.X.shape[1] if isinstance(model, Network) else None,
             },
             loss=objective.J0,
             engine=used_engine,

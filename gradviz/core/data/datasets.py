@@ -26,6 +26,10 @@ DEFAULT_NOISE = {"spiral": 0.2, "circles": 0.08, "moons": 0.1, "xor": 0.1, "blob
 DEFAULT_CLASSES = {"spiral": 3, "circles": 2, "moons": 2, "xor": 2, "blobs": 3}
 #: the most examples a data set may have (memory is checked as well)
 MAX_EXAMPLES = 10_000_000
+#: ``raw`` data sets: feature i is multiplied by RAW_SCALE[i % 2] and shifted by RAW_OFFSET[i % 2],
+#: like measurements in units of different sizes, away from the origin
+RAW_SCALE = (2.0, 0.2)
+RAW_OFFSET = (3.0, 1.0)
 
 
 @dataclass
@@ -57,12 +61,14 @@ def make_dataset(
     input_dim: int = 2,
     noise: float | None = None,
     seed: int = 0,
+    raw: bool = False,
 ) -> Dataset:
     """A seeded toy data set of m examples in shuffled order; see DATASETS for the names.
 
     spiral: k arms (CS231n, default 3); circles, moons, xor: 2 classes; blobs: k Gaussian blobs
     (default 3) in ``input_dim`` dimensions (the only set that is not 2-D). ``noise`` defaults to
-    DEFAULT_NOISE[name].
+    DEFAULT_NOISE[name]. ``raw``: un-normalized features (RAW_SCALE, RAW_OFFSET), so that input
+    normalization has something to do; otherwise the sets are centred with features of size ~1.
     """
     fields.choice("name", name, DATASETS)
     m = fields.whole("m", m, low=1, high=MAX_EXAMPLES)
@@ -83,6 +89,9 @@ def make_dataset(
     rng = np.random.default_rng(seed)
     labels = np.arange(m) % k  # classes as even as m allows
     X = _MAKERS[name](rng, labels, k, input_dim, noise)
+    if raw:
+        rows = np.arange(input_dim) % 2
+        X = X * np.take(RAW_SCALE, rows)[:, None] + np.take(RAW_OFFSET, rows)[:, None]
     order = rng.permutation(m)
     return Dataset(X[:, order].astype(np.float64), labels[order].astype(np.intp), k, name)
 

@@ -40,6 +40,8 @@ def build_problem(session: Session, data_path: str | None = None, *, examples: i
     raises ValueError when the data has fewer. Check examples are the first training examples,
     then dev examples when the training part is too small. Planted bugs in the check settings
     are injected. The memory the session needs is checked before anything large is allocated.
+    Built-in data sets come un-normalized (``make_dataset(raw=True)``): the session's normalize
+    setting decides what the network sees.
     """
     spec, settings = session.spec, session.data
     if examples is not None:
@@ -54,7 +56,7 @@ def build_problem(session: Session, data_path: str | None = None, *, examples: i
         input_dim = spec.input_dim if settings.dataset == "blobs" else 2
         dataset = make_dataset(
             settings.dataset, settings.m, n_classes=n_classes, input_dim=input_dim,
-            noise=settings.noise, seed=settings.seed,
+            noise=settings.noise, seed=settings.seed, raw=True,
         )
     n_features = dataset.X.shape[0]
     if n_features != spec.input_dim:

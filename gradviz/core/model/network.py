@@ -21,7 +21,8 @@ TERMS = ("all", "data", "reg")
 
 
 def init_params(spec: NetworkSpec, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Draw W[l] with its layer's (or the spec's) init variance and zero biases, in the spec's dtype."""
+    """Draw W[l] with its layer's (or the spec's) init variance, times ``spec.init_gain``, and zero
+    biases, in the spec's dtype."""
     sizes = spec.sizes
     params: dict[str, np.ndarray] = {}
     for l in range(1, len(sizes)):
@@ -33,7 +34,7 @@ def init_params(spec: NetworkSpec, rng: np.random.Generator) -> dict[str, np.nda
             "glorot": np.sqrt(2.0 / (n_in + n_out)),
             "small": 0.01,
             "zeros": 0.0,
-        }[init]
+        }[init] * spec.init_gain
         params[f"W{l}"] = (rng.standard_normal((n_out, n_in)) * scale).astype(spec.dtype)
         params[f"b{l}"] = np.zeros((n_out, 1), dtype=spec.dtype)
     return params

@@ -21,6 +21,8 @@ MAX_INPUT_DIM = 1_000_000
 MAX_LAYERS = 100
 #: the largest seed (seeds are stored in JSON, where larger integers lose digits elsewhere)
 MAX_SEED = 2**63 - 1
+#: the largest init gain (a factor on every init's standard deviation)
+MAX_INIT_GAIN = 1000.0
 
 
 @dataclass
@@ -63,6 +65,7 @@ class NetworkSpec:
     """A fully connected network: input size, layers, loss, regularization, init, dtype, seed.
 
     W[l] has shape (n[l], n[l-1]) and b[l] has shape (n[l], 1); X has shape (input_dim, m).
+    ``init_gain`` multiplies the standard deviation of every layer's init (1: the init as named).
     """
 
     input_dim: int
@@ -73,6 +76,7 @@ class NetworkSpec:
     init: str = "he"
     dtype: str = "float64"
     seed: int = 0
+    init_gain: float = 1.0
 
     def __post_init__(self) -> None:
         self.input_dim = fields.whole("input_dim", self.input_dim, low=1, high=MAX_INPUT_DIM)
@@ -91,6 +95,8 @@ class NetworkSpec:
         fields.choice("init", self.init, INITS)
         fields.choice("dtype", self.dtype, DTYPES)
         self.seed = fields.whole("seed", self.seed, low=0, high=MAX_SEED)
+        self.init_gain = fields.number("init_gain", self.init_gain, low=0.0, low_open=True,
+                                       high=MAX_INIT_GAIN)
         self._check_output_layer()
 
     def _check_output_layer(self) -> None:
@@ -129,13 +135,15 @@ class NetworkSpec:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["layers"] = [layer.to_dict() for layer in self.layers]
+        if self.init_gain == 1.0:  # the default: files stay as they were without the field
+            del data["init_gain"]
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
         if not isinstance(data, dict):
             raise ValueError("a network spec must be a JSON object")
-        allowed = {"input_dim", "layers", "loss", "l2", "l1", "init", "dtype", "seed"}
+        allowed = {"input_dim", "layers", "loss", "l2", "l1", "init", "dtype", "seed", "init_gain"}
         unknown = set(data) - allowed
         if unknown:
             raise ValueError(f"unknown network field(s): {', '.join(sorted(unknown))}")

@@ -141,6 +141,11 @@ class Trainer:
         self.reset()
 
     # -- state ---------------------------------------------------------------------------------
+    @property
+    def initial_params(self) -> dict[str, np.ndarray]:
+        """Copies of the parameters training started from (what ``reset`` restores)."""
+        return {k: v.copy() for k, v in self._initial_params.items()}
+
     def reset(self) -> None:
         """Back to the start: initial params, optimizer state, counters, history, rng states."""
         for name, value in self._initial_params.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from enum import StrEnum
 from numbers import Real
 
@@ -80,3 +81,56 @@ def diagnose(
     if high_variance:
         return BiasVariance.HIGH_VARIANCE
     return BiasVariance.NEITHER
+
+
+#: Ng's four cases as (train error %, dev error %) with Bayes error ≈ 0 %, and their readings
+LECTURE_CASES = (
+    (1.0, 11.0, BiasVariance.HIGH_VARIANCE),
+    (15.0, 16.0, BiasVariance.HIGH_BIAS),
+    (15.0, 30.0, BiasVariance.BOTH),
+    (0.5, 1.0, BiasVariance.NEITHER),
+)
+Z_95 = 1.96
+
+
+def error_margin(error: float, n: int) -> float:
+    """Half the width of the 95 % (Wilson) interval of an error rate measured on n examples,
+    as a fraction: how far the true error may be from ``error`` (a fraction) by chance alone."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"n must be a whole number of examples >= 1; got {n!r}")
+    if not 0 <= error <= 1:
+        raise ValueError(f"error must be a fraction in [0, 1]; got {error!r}")
+    z2 = Z_95 * Z_95
+    spread = error * (1 - error) / n + z2 / (4 * n * n)
+    return Z_95 * math.sqrt(spread) / (1 + z2 / n)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Train and dev error (fractions) on n_train and n_dev examples, read as bias and variance."""
+
+    train_error: float
+    dev_error: float
+    n_train: int
+    n_dev: int
+    bayes_error: float = 0.0
+
+    @property
+    def diagnosis(self) -> BiasVariance:
+        return diagnose(self.train_error, self.dev_error, self.bayes_error, percent=False)
+
+    @property
+    def dev_margin(self) -> float:
+        """± on the dev error from the size of the dev set alone (95 %)."""
+        return error_margin(self.dev_error, self.n_dev)
+
+    def figures(self) -> str:
+        """E.g. "train error 1.0 %, dev error 11.0 % ± 3.2 % (300 dev examples), Bayes error 2 %"."""
+        bayes = f", Bayes error {100 * self.bayes_error:.3g} %" if self.bayes_error else ""
+        return (f"train error {100 * self.train_error:.1f} %, dev error {100 * self.dev_error:.1f} % "
+                f"± {100 * self.dev_margin:.1f} % ({self.n_dev:,} dev examples){bayes}")
+
+    def sentence(self) -> str:
+        """The figures, the reading and the advice, e.g. "train error 1.0 %, ... (60 dev
+        examples): high variance. High variance: get more training data or ..."."""
+        return f"{self.figures()}: {self.diagnosis.value}. {self.diagnosis.advice}"

@@ -11,7 +11,6 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QComboBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,14 +21,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES, load_dataset
+from gradviz.core.data.datasets import load_dataset
 from gradviz.core.data.session import DataSettings
 from gradviz.core.model.memory import USABLE_SHARE, available_memory, format_bytes
 from gradviz.core.model.spec import INITS, LOSSES, MAX_INPUT_DIM, LayerSpec, NetworkSpec
-from gradviz.ui.builder.layer_commands import TWO_D, BuilderState, EditCommand, output_fix
+from gradviz.ui.builder.data_controls import DataControls
+from gradviz.ui.builder.layer_commands import (
+    TWO_D,
+    BuilderState,
+    EditCommand,
+    output_fix,
+    with_data_file,
+    with_dataset,
+)
 from gradviz.ui.builder.layer_table import LayerTable
 from gradviz.ui.builder.network_schematic import NetworkSchematic
-from gradviz.ui.common.fields import IntField, NumberRange
+from gradviz.ui.common.fields import FloatField, IntField, NumberRange
 
 LOSS_LABELS = {
     "softmax_ce": "Softmax cross-entropy",
@@ -44,13 +51,7 @@ INIT_LABELS = {
     "small": "Small: 0.01",
     "zeros": "Zeros",
 }
-
-
-def _dataset_label(name: str, classes: int | None = None) -> str:
-    """The data set's name, input size and classes (``classes``: the session's own count)."""
-    classes = DEFAULT_CLASSES[name] if classes is None else classes
-    size = "any input size" if name == "blobs" else "2-D"
-    return f"{name} ({size}, {classes} classes)"
+INIT_GAIN = NumberRange("The init gain", 0.01, 100.0)
 
 
 #: share of the usable memory past which the parameter count turns red
@@ -85,9 +86,6 @@ class BuilderPanel(QWidget):
         self.inputDimInput = IntField(NumberRange("Input size", 1, MAX_INPUT_DIM, integer=True),
                                       "inputDimInput")
         self.inputDimInput.valueChanged.connect(self._on_input_dim)
-        self.datasetCombo = QComboBox()
-        self.datasetCombo.setObjectName("datasetCombo")
-        self.datasetCombo.currentIndexChanged.connect(self._on_dataset)
         self.lossCombo = QComboBox()
         self.lossCombo.setObjectName("lossCombo")
         for name in LOSSES:
@@ -99,11 +97,25 @@ class BuilderPanel(QWidget):
             self.initCombo.addItem(INIT_LABELS[name], name)
         self.initCombo.setToolTip("How W is drawn for every layer whose Init is 'network default'")
         self.initCombo.currentIndexChanged.connect(self._on_init)
+        self.initGainInput = FloatField(INIT_GAIN, "initGainInput")
+        self.initGainInput.setSingleStep(0.1)
+        self.initGainInput.setPrefix("× ")
+        self.initGainInput.setToolTip("Init gain: multiplies the standard deviation of every layer's "
+                                      "init (1: as named; below 1 signals shrink with depth, above 1 "
+                                      "they grow)")
+        self.initGainInput.valueChanged.connect(self._on_init_gain)
+        self.dataControls = DataControls()
+        self.dataControls.dataset_chosen.connect(self._on_dataset)
+        self.dataControls.file_chosen.connect(self._on_file)
+        self.dataControls.edited.connect(self._on_data_field)
+        init = QHBoxLayout()
+        init.addWidget(self.initCombo, 1)
+        init.addWidget(self.initGainInput)
         form = QFormLayout()
         form.addRow("Input size", self.inputDimInput)
-        form.addRow("Data", self.datasetCombo)
+        form.addRow(self.dataControls)
         form.addRow("Loss", self.lossCombo)
-        form.addRow("Init", self.initCombo)
+        form.addRow("Init", init)
 
         self.layerTable = LayerTable()
         self.layerTable.edited.connect(self._on_layer_field)
@@ -207,8 +219,7 @@ class BuilderPanel(QWidget):
         self._note = ""
         self._show_widgets(state)
         spec = self.spec()
-        network_changed = (before.input_dim, before.layers, before.loss, before.init) != (
-            state.input_dim, state.layers, state.loss, state.init)
+        network_changed = before.network() != state.network()
         if network_changed:
             self._show_spec()
             self.spec_changed.emit(spec)
@@ -217,7 +228,7 @@ class BuilderPanel(QWidget):
 
     def _show_widgets(self, state: BuilderState) -> None:
         """Make every editor show ``state`` (without emitting edits)."""
-        editors = [self.inputDimInput, self.datasetCombo, self.lossCombo, self.initCombo]
+        editors = [self.inputDimInput, self.lossCombo, self.initCombo, self.initGainInput]
         for widget in editors:
             widget.blockSignals(True)
         self.inputDimInput.setValue(state.input_dim)
@@ -227,25 +238,14 @@ class BuilderPanel(QWidget):
             "Set by the data file" if state.data.path else
             f"The {state.data.dataset} data is 2-D; choose blobs for other sizes" if fixed_size else
             "Features per example (n[0])")
-        self._fill_dataset_combo(state.data)
         self.lossCombo.setCurrentIndex(LOSSES.index(state.loss))
         self.initCombo.setCurrentIndex(INITS.index(state.init))
+        self.initGainInput.setValue(state.init_gain)
         for widget in editors:
             widget.blockSignals(False)
+        self.dataControls.show_settings(state.data)
         self.layerTable.show_layers(state.layers)
         self._sync_buttons()
-
-    def _fill_dataset_combo(self, data: DataSettings) -> None:
-        combo = self.datasetCombo
-        combo.clear()
-        for name in DATASETS:
-            own = data.n_classes if name == data.dataset and not data.path else None
-            combo.addItem(_dataset_label(name, own), name)
-        if data.path:
-            combo.addItem(f"File: {Path(data.path).name}", "file")
-            combo.setItemData(combo.count() - 1, data.path, Qt.ItemDataRole.ToolTipRole)
-        combo.addItem("From file…", "choose")
-        combo.setCurrentIndex(combo.findData("file" if data.path else data.dataset))
 
     # -- edits -----------------------------------------------------------------------------------
     def _on_input_dim(self, value: int) -> None:
@@ -263,50 +263,35 @@ class BuilderPanel(QWidget):
         if init != self._state.init:
             self._edit(replace(self._state, init=init), f"Init {init}")
 
-    def _on_dataset(self, index: int) -> None:
-        key = self.datasetCombo.itemData(index)
-        state = self._state
-        if key == "choose":
-            path = self._ask_data_path()
-            if path:
-                self._use_file(path)
-            else:
-                self._show_widgets(state)
-            return
-        if key == "file" or (key == state.data.dataset and not state.data.path):
-            return
-        after = replace(state, data=replace(state.data, dataset=key, path=None))
-        notes = []
-        if key in TWO_D and state.input_dim != 2:
-            after = replace(after, input_dim=2)
-            notes.append(f"The input size is now 2: the {key} data is 2-D.")
-        after, note = output_fix(after)
-        self._edit(after, f"Data {key}", " ".join([*notes, note]).strip())
+    def _on_init_gain(self, value: float) -> None:
+        if value != self._state.init_gain:
+            self._edit(replace(self._state, init_gain=value), f"Init gain {value:g}")
 
-    def _ask_data_path(self) -> str:
-        path, _ = QFileDialog.getOpenFileName(self, "Open a data file", "",
-                                              "Data files (*.csv *.npz);;All files (*)")
-        return path
+    def _on_data_field(self, field: str, value) -> None:
+        if getattr(self._state.data, field) == value:
+            return
+        try:
+            data = replace(self._state.data, **{field: value})
+        except ValueError as exc:
+            self._show_message(f"Not applied: {exc}.", error=True)
+            self._show_widgets(self._state)
+            return
+        self._edit(replace(self._state, data=data), f"Data: {field} {value:g}"
+                   if isinstance(value, float) else f"Data: {field} {value}")
 
-    def _use_file(self, path: str) -> None:
+    def _on_dataset(self, key: str) -> None:
+        after, note = with_dataset(self._state, key)
+        self._edit(after, f"Data {key}", note)
+
+    def _on_file(self, path: str) -> None:
         """Train on a .csv/.npz file: the input size and the classes follow the file."""
         try:
-            dataset = load_dataset(path)
+            after, note = with_data_file(self._state, path, load_dataset(path))
         except ValueError as exc:
             self._show_message(f"Cannot use this file: {exc}", error=True)
             self._show_widgets(self._state)
             return
-        state = self._state
-        classes = max(dataset.n_classes, 2)
-        if state.loss == "bce" and classes > 2:
-            self._show_message(f"{Path(path).name} has {classes} classes but binary cross-entropy is "
-                               "for 2: choose softmax cross-entropy first.", error=True)
-            self._show_widgets(state)
-            return
-        after = replace(state, data=replace(state.data, path=str(path)), input_dim=dataset.input_dim)
-        after, note = output_fix(after, classes)
-        summary = f"{Path(path).name}: {dataset.m} examples, {dataset.input_dim} features, {classes} classes."
-        self._edit(after, f"Data {Path(path).name}", f"{summary} {note}".strip())
+        self._edit(after, f"Data {Path(path).name}", note)
 
     def _on_layer_field(self, index: int, field: str, value) -> None:
         if getattr(self._state.layers[index], field) == value:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from PySide6.QtGui import QUndoCommand
 
-from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES
+from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES, Dataset
 from gradviz.core.data.session import DataSettings
 from gradviz.core.model.memory import memory_problem, network_estimate
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
@@ -31,16 +32,21 @@ class BuilderState:
     loss: str
     init: str
     data: DataSettings
+    init_gain: float = 1.0
 
     @classmethod
     def of(cls, spec: NetworkSpec, data: DataSettings) -> BuilderState:
         return cls(spec.input_dim, tuple(replace(layer) for layer in spec.layers), spec.loss, spec.init,
-                   replace(data))
+                   replace(data), spec.init_gain)
 
     def spec(self, base: NetworkSpec) -> NetworkSpec:
         """The NetworkSpec (l2, l1, dtype, seed from ``base``); ValueError if it is not valid."""
         return NetworkSpec(self.input_dim, [replace(layer) for layer in self.layers], self.loss,
-                           base.l2, base.l1, self.init, base.dtype, base.seed)
+                           base.l2, base.l1, self.init, base.dtype, base.seed, self.init_gain)
+
+    def network(self) -> tuple:
+        """What makes the network (not its data): changes here rebuild its parameters."""
+        return self.input_dim, self.layers, self.loss, self.init, self.init_gain
 
     def with_layer(self, index: int, **changes) -> BuilderState:
         layers = list(self.layers)
@@ -98,6 +104,32 @@ def output_fix(state: BuilderState, classes: int | None = None) -> tuple[Builder
     fixed = state.with_layer(len(state.layers) - 1, units=units, activation=activation)
     plural = "s" if units != 1 else ""
     return fixed, f"The output layer is now {units} {activation} unit{plural} to suit {state.loss}."
+
+
+def with_dataset(state: BuilderState, key: str) -> tuple[BuilderState, str]:
+    """The state on the built-in data set ``key`` (with its own noise), the input size and the
+    output layer made to fit it, and a sentence saying what else changed ("" if nothing did)."""
+    after = replace(state, data=replace(state.data, dataset=key, path=None, noise=None))
+    notes = []
+    if key in TWO_D and state.input_dim != 2:
+        after = replace(after, input_dim=2)
+        notes.append(f"The input size is now 2: the {key} data is 2-D.")
+    after, note = output_fix(after)
+    return after, " ".join([*notes, note]).strip()
+
+
+def with_data_file(state: BuilderState, path: str, dataset: Dataset) -> tuple[BuilderState, str]:
+    """The state training on the file ``path`` (loaded as ``dataset``): the input size and the
+    classes follow the file; and a sentence about the file and what changed. ValueError if the
+    loss cannot take the file's classes."""
+    name, classes = Path(path).name, max(dataset.n_classes, 2)
+    if state.loss == "bce" and classes > 2:
+        raise ValueError(f"{name} has {classes} classes but binary cross-entropy is for 2: "
+                         "choose softmax cross-entropy first")
+    after = replace(state, data=replace(state.data, path=str(path)), input_dim=dataset.input_dim)
+    after, note = output_fix(after, classes)
+    summary = f"{name}: {dataset.m} examples, {dataset.input_dim} features, {classes} classes."
+    return after, f"{summary} {note}".strip()
 
 
 class EditCommand(QUndoCommand):

@@ -8,6 +8,7 @@ training: on the plot it is a point that jumps above the 1e-5 line.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,12 +29,12 @@ from PySide6.QtWidgets import (
 from gradviz.core.model.training import Trainer
 from gradviz.core.report.check_report import GREAT, OK, WORRY
 from gradviz.core.teach.checkpoints import Checkpoint, iter_check_during_training
-from gradviz.ui.check.check_worker import ClosingWorker
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
+from gradviz.ui.classroom.jobs import Job
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 DEFAULT_ITERATIONS = (0, 100, 500)
-PROGRESS_STEPS = 50  # training steps between progress reports (and chances to cancel)
+PROGRESS_S = 0.05  # seconds between progress reports while training (and chances to cancel)
 FLOOR = 1e-17  # where a difference of exactly 0 is drawn on the log axis
 
 
@@ -64,14 +65,17 @@ class CheckpointRun:
 
 
 def _checkpoints(trainer: Trainer, at: list[int], X, y, options: dict[str, Any]):
-    """Yield the iteration every PROGRESS_STEPS steps while training (so Cancel is heard between
-    them), and a Checkpoint at each target; stop early when training stops."""
+    """Yield the iteration at most every PROGRESS_S while training (so Cancel is heard between
+    them, and a tiny net's thousands of steps a second do not flood the GUI thread with queued
+    signals), and a Checkpoint at each target; stop early when training stops."""
+    last = time.monotonic()
     with np.errstate(all="ignore"):
         for target in at:
             record = None
             for step in trainer.steps(target - trainer.iteration):
                 record = step
-                if step.iteration % PROGRESS_STEPS == 0:
+                if time.monotonic() - last >= PROGRESS_S:
+                    last = time.monotonic()
                     yield step.iteration
             if trainer.iteration < target:
                 return
@@ -94,7 +98,14 @@ class CheckpointTimeline(FollowsPalette, QWidget):
         super().__init__(parent)
         self.setObjectName("checkpointTimeline")
         self._source: Callable[[], CheckpointRun] | None = None
-        self._worker: ClosingWorker | None = None
+        self.job = Job(self)
+        self.job.yielded.connect(self._on_checkpoint)
+        self.job.returned.connect(self._on_done)
+        self.job.failed.connect(self._on_failed)
+        self.job.ended.connect(self._on_ended)
+        self._outcome: str | None = None  # how the run ended (None: cancelled)
+        self._failure = ""
+        self._total = 0
         self._checkpoints: list[Checkpoint] = []
 
         self.iterations_edit = QLineEdit(", ".join(map(str, DEFAULT_ITERATIONS)),
@@ -160,7 +171,7 @@ class CheckpointTimeline(FollowsPalette, QWidget):
         """What to train and check: ``prepare()`` is called on the GUI thread when a run starts
         (so it sees the window's current network and settings); a ValueError from it is shown."""
         self._source = prepare
-        self.run_button.setEnabled(self._worker is None)
+        self.run_button.setEnabled(not self.job.is_running())
 
     def iterations(self) -> list[int]:
         return parse_iterations(self.iterations_edit.text())
@@ -172,7 +183,7 @@ class CheckpointTimeline(FollowsPalette, QWidget):
         return list(self._checkpoints)
 
     def is_running(self) -> bool:
-        return self._worker is not None
+        return self.job.is_running()
 
     # -- running -------------------------------------------------------------------------------
     def run(self) -> None:
@@ -188,42 +199,23 @@ class CheckpointTimeline(FollowsPalette, QWidget):
             return
         self.cancel(wait=True)
         self._checkpoints = []
+        self._outcome = None
         self._redraw()
-        worker = ClosingWorker(_checkpoints, job.trainer, at, job.X_check, job.y_check,
-                               dict(job.check_options))
-        # bound methods: Qt drops the connections if the timeline is deleted first
-        worker.yielded.connect(self._on_checkpoint)
-        worker.returned.connect(self._on_done)
-        worker.errored.connect(self._on_errored)
-        worker.finished.connect(self._on_finished)
-        self._worker = worker
         self._total = len(at)
         self.run_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.status.setText(f"Training and checking at {', '.join(map(str, at))} …")
-        worker.start()
+        self.job.start(_checkpoints, job.trainer, at, job.X_check, job.y_check, dict(job.check_options))
 
-    def cancel(self, wait: bool = False, timeout: float = 30.0) -> None:
+    def cancel(self, wait: bool = False) -> None:
         """Stop after the current checkpoint; with ``wait``, block until the worker has stopped."""
-        worker = self._worker
-        if worker is None:
-            return
-        worker.quit()
-        if wait:
-            worker.done.wait(timeout)
-            self._stop(worker, "Cancelled.")
+        self.job.cancel(wait=wait)
 
     def closeEvent(self, event) -> None:
         self.cancel(wait=True)
         super().closeEvent(event)
 
-    def _current(self) -> bool:
-        """Whether the signal being handled comes from the running worker (not a stale one)."""
-        return self._worker is not None and self.sender() is self._worker.signals
-
     def _on_checkpoint(self, checkpoint: Checkpoint | int) -> None:
-        if not self._current():
-            return
         if isinstance(checkpoint, int):
             self.status.setText(f"Training: iteration {checkpoint} …")
             return
@@ -234,31 +226,23 @@ class CheckpointTimeline(FollowsPalette, QWidget):
         self._show(len(self._checkpoints) - 1)  # follow the run without emitting
 
     def _on_done(self, _value=None) -> None:
-        if not self._current():
-            return
         missing = self._total - len(self._checkpoints)
-        self._stop(self._worker, "Done." if not missing else
-                   f"Training stopped early: {missing} checkpoint(s) not reached.")
-        self.finished.emit(self.checkpoints())
+        self._outcome = ("Done." if not missing else
+                         f"Training stopped early: {missing} checkpoint(s) not reached.")
 
-    def _on_errored(self, exc: BaseException) -> None:
-        if not self._current():
-            return
-        message = str(exc) or type(exc).__name__
-        self._stop(self._worker, f"Failed: {message}")
-        self.failed.emit(message)
+    def _on_failed(self, message: str) -> None:
+        self._outcome = f"Failed: {message}"
+        self._failure = message
 
-    def _on_finished(self) -> None:
-        if self._current():  # neither returned nor errored: cancelled
-            self._stop(self._worker, "Cancelled.")
-
-    def _stop(self, worker: ClosingWorker, message: str) -> None:
-        if worker is not self._worker:
-            return
-        self._worker = None
+    def _on_ended(self) -> None:
+        """The worker stopped: after its result, its error, or a cancel (no outcome)."""
         self.run_button.setEnabled(self._source is not None)
         self.cancel_button.setEnabled(False)
-        self.status.setText(message)
+        self.status.setText(self._outcome or "Cancelled.")
+        if self._outcome is not None and self._outcome.startswith("Failed: "):
+            self.failed.emit(self._failure)
+        elif self._outcome is not None:
+            self.finished.emit(self.checkpoints())
 
     # -- scrubbing -----------------------------------------------------------------------------
     def select(self, position: int) -> None:

@@ -35,12 +35,12 @@ STACK_BELOW = 760  # px: narrower than this, the slopes go below the plot instea
 
 
 def copy_network(model):
-    """A copy of a built-in Network (same θ, same planted bug) for a worker, so that it never
+    """A copy of a built-in Network (same θ, same planted bugs) for a worker, so that it never
     reads arrays the GUI thread may change; any other model is returned as it is."""
     if not isinstance(model, Network):
         return model
     copy = Network(model.spec, params=model.params)
-    copy.bug = model.bug
+    copy.bugs = model.bugs
     return copy
 
 

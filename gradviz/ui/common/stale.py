@@ -1,6 +1,6 @@
 """Greying a result that no longer matches the settings: ``mark_stale(widget, note)`` lays a
 translucent veil with ``note`` over any widget (None lifts it). Widgets with a ``set_stale(note)``
-of their own are asked to do it themselves."""
+(and ``stale_note()``) of their own are asked to do it themselves."""
 
 from __future__ import annotations
 
@@ -74,6 +74,10 @@ def mark_stale(widget: QWidget, note: str | None, band: bool = True) -> None:
 
 
 def stale_note(widget: QWidget) -> str | None:
-    """The note of the veil over ``widget`` (None when it is not greyed by a veil)."""
+    """The note ``widget`` is greyed with (None when it is current): its own ``stale_note()`` if
+    it has one, else its veil's."""
+    own = getattr(widget, "stale_note", None)
+    if callable(own):
+        return own()
     veil = _veil(widget)
     return veil.note if veil is not None and not veil.isHidden() else None

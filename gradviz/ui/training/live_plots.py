@@ -215,7 +215,8 @@ class LivePlots(QWidget):
             for j, name in enumerate(self._blocks, start=1):
                 ratios[i, j] = record.update_ratio.get(name, np.nan)
             end = record.epoch_end
-            if end is not None:
+            # no point without an accuracy (mse): an all-NaN scatter warns on every paint
+            if end is not None and (end.train_acc is not None or end.dev_acc is not None):
                 epochs.append((end.epoch, _or_nan(end.train_acc), _or_nan(end.dev_acc)))
         ratios[~np.isfinite(ratios)] = np.nan
         self._loss.extend(loss)

@@ -3,8 +3,6 @@ live plots. Training runs in a TrainingThread; the panel only shows what it repo
 
 from __future__ import annotations
 
-import math
-
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,42 +19,18 @@ from PySide6.QtWidgets import (
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
 from gradviz.core.model.training import StepRecord, Trainer
-from gradviz.ui.common.fields import FloatField, IntField, NumberRange
+from gradviz.ui.common.fields import IntField
 from gradviz.ui.training.live_plots import LivePlots
+from gradviz.ui.training.training_fields import (
+    DEFAULT_ITERATIONS,
+    ITERATIONS_RULE,
+    MAX_BATCH,
+    LearningRateBox,
+    batch_rule,
+)
 from gradviz.ui.training.training_worker import TrainingRunner
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum (β = 0.9)", "adam": "Adam"}
-LR_RANGE = (1e-8, 1e6)
-MAX_BATCH = 1_000_000
-
-
-def batch_rule(examples: int = MAX_BATCH) -> NumberRange:
-    """Batch sizes 1..the training examples, 0 for the full batch."""
-    return NumberRange("The batch size", 0, examples, integer=True, special="full batch")
-
-
-class LearningRateBox(FloatField):
-    """A learning rate > 0: type any value (0.003 or 3e-3); the arrows step along 1, 2, 5 × 10^k."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        # absurd rates stay typeable: watching divergence teaches
-        super().__init__(NumberRange("The learning rate", LR_RANGE[0], LR_RANGE[1]), parent=parent)
-        self.setAccelerated(True)
-
-    def stepBy(self, steps: int) -> None:
-        value = self.value()
-        for _ in range(abs(steps)):
-            value = _ladder_step(value, up=steps > 0)
-        self.setValue(min(max(value, self.minimum()), self.maximum()))
-
-
-def _ladder_step(value: float, up: bool) -> float:
-    """The next (or previous) value of the 1, 2, 5 × 10^k ladder."""
-    k = math.floor(math.log10(value))
-    ladder = [float(f"{m * 10.0**e:.6g}") for e in (k - 1, k, k + 1) for m in (1, 2, 5)]
-    if up:
-        return min(v for v in ladder if v > value * (1 + 1e-9))
-    return max(v for v in ladder if v < value * (1 - 1e-9))
 
 
 class TrainingPanel(QWidget):
@@ -65,7 +39,9 @@ class TrainingPanel(QWidget):
     Signals: training_step(StepRecord) — the newest record, once per batch of records (about
     20 times a second while running) and once per Step; training_stopped(str) — training ended by
     itself (the reason, e.g. a NaN loss); check_now_requested() — after pausing;
-    running_changed(bool); training_reset() — the parameters are back at their initial values.
+    running_changed(bool); training_reset() — the parameters are back at their initial values;
+    problem_changed(Problem | None) — a new problem to train (``set_problem``).
+    ``exclusive()`` is a turn of the GUI thread for drawing (the training thread waits).
     """
 
     training_step = Signal(object)
@@ -73,6 +49,7 @@ class TrainingPanel(QWidget):
     check_now_requested = Signal()
     running_changed = Signal(bool)
     training_reset = Signal()
+    problem_changed = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,7 +60,8 @@ class TrainingPanel(QWidget):
         self._runner.stopped.connect(self._on_runner_stopped)
         self._build_controls()
         self.plots = LivePlots(self)
-        self.plots.exclusive = self._runner.exclusive
+        self.exclusive = self._runner.exclusive
+        self.plots.exclusive = self.exclusive
         self.lossPlot = self.plots.lossPlot
         self.accuracyPlot = self.plots.accuracyPlot
         self.updateRatioPlot = self.plots.updateRatioPlot
@@ -112,6 +90,13 @@ class TrainingPanel(QWidget):
         self.resetTrainingButton.setObjectName("resetTrainingButton")
         self.resetTrainingButton.setToolTip("Back to the initial parameters; clears the curves")
         self.resetTrainingButton.clicked.connect(self.reset)
+        self.trainItersInput = IntField(ITERATIONS_RULE, "trainItersInput")
+        self.trainItersInput.setValue(DEFAULT_ITERATIONS)
+        self.trainItersInput.setToolTip("How many iterations Train N runs before it pauses")
+        self.trainItersButton = QPushButton("Train N")
+        self.trainItersButton.setObjectName("trainItersButton")
+        self.trainItersButton.setToolTip("Train exactly this many iterations, then pause")
+        self.trainItersButton.clicked.connect(self._on_train_n)
         self.checkNowButton = QPushButton("Check now")
         self.checkNowButton.setObjectName("checkNowButton")
         self.checkNowButton.setToolTip("Pause and run the gradient check at the current parameters")
@@ -159,6 +144,9 @@ class TrainingPanel(QWidget):
         settings.addWidget(self.batchSizeInput, 0, 3)
         settings.addWidget(QLabel("Optimizer"), 1, 0)
         settings.addWidget(self.optimizerCombo, 1, 1, 1, 3)
+        settings.addWidget(QLabel("Iterations"), 2, 0)
+        settings.addWidget(self.trainItersInput, 2, 1)
+        settings.addWidget(self.trainItersButton, 2, 2, 1, 2)
         settings.setColumnStretch(1, 1)
         settings.setColumnStretch(3, 1)
         options = QHBoxLayout()
@@ -191,6 +179,7 @@ class TrainingPanel(QWidget):
         if training_settings is not None:
             self.set_training_settings(training_settings)
         self._make_trainer()
+        self.problem_changed.emit(problem)
 
     def training_settings(self) -> TrainingSettings:
         batch = self.batchSizeInput.value()
@@ -223,6 +212,12 @@ class TrainingPanel(QWidget):
         self.plots.set_training(True)
         self._sync_buttons()
         self.running_changed.emit(True)
+
+    def train_iterations(self, n: int) -> None:
+        """Train exactly ``n`` iterations in the background (pausing first if running), then
+        pause."""
+        self.pause()
+        self.play(max_steps=n)
 
     def pause(self) -> None:
         """Stop after the current step; Play continues from there."""
@@ -284,6 +279,12 @@ class TrainingPanel(QWidget):
             self.play()
         else:
             self.pause()
+
+    def _on_train_n(self) -> None:
+        field = self.trainItersInput
+        field.interpretText()  # typed and not entered yet: used, as shown
+        field.revert()  # typed and refused: the count in use is shown again, and used
+        self.train_iterations(field.value())
 
     def _on_check_now(self) -> None:
         self.pause()
@@ -348,7 +349,8 @@ class TrainingPanel(QWidget):
         self.trainButton.setIcon(self._pause_icon if running else self._play_icon)
         self.trainButton.setToolTip("Pause after the current iteration" if running
                                     else "Train until paused")
-        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton):
+        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton,
+                       self.trainItersButton):
             button.setEnabled(has_trainer)
 
     def closeEvent(self, event) -> None:
