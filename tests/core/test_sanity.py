@@ -219,7 +219,8 @@ def test_an_overflowing_network_is_not_ok_and_says_so_without_warnings():
     regularization = regularization_check(spec, HUGE, Y12)
     assert regularization.ok is False
     assert regularization.message.startswith("J does not rise with λ: the data loss is nan at every λ and ")
-    assert regularization.message.endswith("The regularization term is missing from J, or the weights are zero.")
+    assert regularization.message.endswith("The regularization term is missing from J, or the weights "
+                                           "are zero.")
 
 
 def test_regularization_sentence_lists_each_l2_with_its_loss():
@@ -228,7 +229,7 @@ def test_regularization_sentence_lists_each_l2_with_its_loss():
     J0, J1 = result.observed
     weights = Network(spec).params
     term = sum(float(np.sum(weights[f"W{i}"] ** 2)) for i in (1, 2, 3)) / (2 * 12)
-    assert J1 - J0 == pytest.approx(term, rel=1e-12)
+    assert (J1 - J0) / term == pytest.approx(1.0, rel=1e-12)
     assert [row.l2 for row in result.rows] == [0.0, 1.0]
     assert result.expected == "a loss that rises with λ"
     assert result.name == "regularization"
