@@ -11,6 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QAbstractScrollArea,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -64,6 +65,8 @@ class ModelBlocksPanel(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # as tall as its rows (up to the dock's height, then it scrolls)
+        self.table.setSizeAdjustPolicy(QAbstractScrollArea.SizeAdjustPolicy.AdjustToContents)
         self.help = QLabel(objectName="modelFileHelp")
         self.help.setWordWrap(True)
         top = QHBoxLayout()
@@ -72,8 +75,9 @@ class ModelBlocksPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table)
         layout.addWidget(self.help)
+        layout.addStretch(1)
 
     def blocks(self) -> list[tuple[str, str, int]]:
         """The table's rows: (name, shape text, components)."""
