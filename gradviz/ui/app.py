@@ -18,6 +18,7 @@ from gradviz.ui.main_window import MainWindow
 from gradviz.ui.platform_check import cannot_start
 
 SESSION_SUFFIXES = (".json",)
+MODEL_SUFFIX = ".py"
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -34,20 +35,24 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 
 def open_path(window: MainWindow, path: str | Path) -> bool:
-    """Open ``path`` in ``window`` by its kind (a session: ``*.json``); a plain-text dialog
-    says why when it cannot be opened."""
+    """Open ``path`` in ``window`` by its kind (a session: ``*.json``; a model file: ``*.py``,
+    after asking to run it unless trusted before); a plain-text dialog says why when it cannot
+    be opened."""
     path = Path(path)
     if path.suffix.lower() in SESSION_SUFFIXES:
         return window.open_session(path)
+    if path.suffix.lower() == MODEL_SUFFIX:
+        return window.load_model_file(path)
     show_error(window, "Cannot open the file",
-               f"{path}:\ngradviz opens session files (.gradviz.json); this file is not one.")
+               f"{path}:\ngradviz opens session files (.gradviz.json) and Python model files (.py); "
+               "this file is neither.")
     return False
 
 
 def main(argv: list[str] | None = None) -> int:
     """Open the window on the built-in demo, or on the file given in ``argv`` (``main([path])``:
-    a session ``.gradviz.json``), offer to restore autosaved work, and run the event loop;
-    returns the exit status."""
+    a session ``.gradviz.json`` or a model file ``.py``), offer to restore autosaved work, and
+    run the event loop; returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if cannot_start(argv):  # no display, or a system library Qt needs (one line, exit 2)
         return 2

@@ -50,6 +50,7 @@ class SessionDocument(QObject):
         self.path: Path | None = None
         self._settings_edited = False  # edits that are not undo commands (training settings)
         self._modified = False
+        self._tracking = True  # off while the window shows a model file (see set_tracking)
         self.autosaver = Autosaver(self._autosave_snapshot, parent=self)
         self.undo_stack.indexChanged.connect(self._on_edit)
 
@@ -197,6 +198,15 @@ class SessionDocument(QObject):
     def is_modified(self) -> bool:
         return self._modified
 
+    def set_tracking(self, on: bool) -> None:
+        """Whether edits mark the session modified (and autosave it). Off while the window shows
+        a model file: its saved state is the user's .py file, never a session; turning it off
+        forgets the undo history and the modified mark."""
+        self._tracking = on
+        if not on:
+            self.undo_stack.clear()
+            self.set_clean()
+
     def set_clean(self) -> None:
         self._settings_edited = False
         self.undo_stack.setClean()
@@ -213,7 +223,7 @@ class SessionDocument(QObject):
             self.autosaver.schedule()
 
     def _update_modified(self) -> None:
-        modified = self._settings_edited or not self.undo_stack.isClean()
+        modified = self._tracking and (self._settings_edited or not self.undo_stack.isClean())
         if modified != self._modified:
             self._modified = modified
             if not modified:

@@ -1,6 +1,6 @@
-"""The window's menus: File (open, recent, presets, save, export), Edit (undo, redo), Check, View
-(docks, theme), Help. File dialogs live here; the window only loads and saves. Opening another
-session or a preset first asks to save unsaved changes."""
+"""The window's menus: File (open a session or a Python model, recent, presets, save, export), Edit
+(undo, redo), Check, View (docks, theme), Help. File dialogs live here; the window only loads and
+saves. Opening another session, a model or a preset first asks to save unsaved changes."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from gradviz.ui.main_window import MainWindow
 
 SESSION_FILTER = "gradviz sessions (*.gradviz.json);;JSON files (*.json);;All files (*)"
+MODEL_FILTER = "Python model files (*.py)"
 SUFFIX = ".gradviz.json"
 
 
@@ -42,6 +43,9 @@ class FileActions:
         bar = window.menuBar()
         file_menu = bar.addMenu("&File")
         self.open_action = self._action(file_menu, "&Open…", self.open, QKeySequence.StandardKey.Open)
+        self.open_model_action = self._action(file_menu, "Open Python &model…", self.open_model,
+                                              QKeySequence("Ctrl+Shift+O"))
+        self.open_model_action.setObjectName("openModelAction")
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         self.presets_menu = file_menu.addMenu("&Presets")
@@ -111,6 +115,13 @@ class FileActions:
         if path:
             self.window.load_session(path)
 
+    def open_model(self) -> None:
+        """Choose a .py file whose gradviz_model() gives the model to check."""
+        path, _ = QFileDialog.getOpenFileName(self.window, "Open a Python model", self._folder(),
+                                              MODEL_FILTER)
+        if path:
+            self.window.load_model_file(path)
+
     def save(self) -> bool:
         """Save to the session's file (asking for one if it has none); whether it was saved."""
         if self.window.path is None:
@@ -153,6 +164,10 @@ class FileActions:
             self.recent_menu.addAction("(none)").setEnabled(False)
 
     def _open_recent(self, path: str) -> None:
+        if path.lower().endswith(".py"):  # a model file: asks to save and to run it itself
+            if not self.window.load_model_file(path) and not Path(path).is_file():
+                self.window.app_settings.remove_recent_file(path)
+            return
         if not self.window.document.maybe_save("opening another session"):
             return
         if not self.window.load_session(path):

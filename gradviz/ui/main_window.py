@@ -1,5 +1,6 @@
 """The main window: composes the panels and docks; the session it shows lives in a SessionDocument
-(gradviz.ui.document), its checks run through a CheckController (gradviz.ui.check)."""
+(gradviz.ui.document), its checks run through a CheckController (gradviz.ui.check), a user's model
+file through a ModelFileMode (gradviz.ui.model_file)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from gradviz.ui.common.input_guard import install_input_guard
 from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.document import SessionDocument
 from gradviz.ui.file_actions import FileActions
+from gradviz.ui.model_file.model_file_mode import ModelFileMode
 from gradviz.ui.stale_results import NOTES, StaleResults
 from gradviz.ui.training.training_panel import TrainingPanel
 from gradviz.ui.window_layout import WindowLayout
@@ -51,13 +53,15 @@ def demo_session() -> Session:
 
 class MainWindow(QMainWindow):
     """gradviz's window. Signals: check_finished(CheckReport), quick_check_finished(QuickCheckReport),
-    check_cancelled(), check_failed(str), training_step(StepRecord)."""
+    check_cancelled(), check_failed(str), training_step(StepRecord), model_loaded(str) (the
+    resolved path of a model file, each time it loaded)."""
 
     check_finished = Signal(object)
     quick_check_finished = Signal(object)
     check_cancelled = Signal()
     check_failed = Signal(str)
     training_step = Signal(object)
+    model_loaded = Signal(str)
 
     def __init__(self, session: Session | None = None, *, settings: AppSettings | None = None,
                  parent: QWidget | None = None) -> None:
@@ -102,6 +106,8 @@ class MainWindow(QMainWindow):
         self._params_timer.timeout.connect(self._show_params)
         self.statusBar().showMessage("Ready")
         self._connect()
+        self.model_file = ModelFileMode(self)
+        self.model_file.loaded.connect(self.model_loaded)
         self.document.show_first()
         self.classroom = ClassroomController(self)
         self._connect_classroom()
@@ -139,8 +145,8 @@ class MainWindow(QMainWindow):
         checks.cancelled.connect(self.check_cancelled)
         checks.failed.connect(self.check_failed)
         document.problem_changed.connect(self._set_problem)
-        document.modified_changed.connect(self._update_title)
-        document.path_changed.connect(self._update_title)
+        document.modified_changed.connect(self.update_title)
+        document.path_changed.connect(self.update_title)
         self.heatmap.hovered.connect(self._on_hover)
         self.heatmap.run_requested.connect(self.run_check)
         self.heatmap.clicked.connect(self.inspector.pin)
@@ -189,7 +195,8 @@ class MainWindow(QMainWindow):
     # -- the session ---------------------------------------------------------------------------
     @property
     def problem(self) -> Problem | None:
-        return self.document.problem
+        """The built-in network and its data (None while a model file is shown)."""
+        return None if self.model_file.is_open() else self.document.problem
 
     @property
     def path(self) -> Path | None:
@@ -208,6 +215,13 @@ class MainWindow(QMainWindow):
         """Open a session file (no question asked). On error, a dialog names the problem and
         nothing changes."""
         return self.document.load(path, remember=remember)
+
+    def load_model_file(self, path: str | Path, trust: bool = False) -> bool:
+        """Open a Python model file (its ``gradviz_model()``), asking before running its code
+        unless ``trust`` or trusted before. Loads it in a worker thread (model_loaded(path) when
+        done), checks it, and checks it again each time it or a Python file beside it is saved.
+        False if it was not opened (the user said No): then nothing ran."""
+        return self.model_file.open(path, trust)
 
     def open_session(self, path: str | Path, *, remember: bool = True) -> bool:
         """Open a session file after asking to save unsaved changes (Save / Discard / Cancel)."""
@@ -246,6 +260,7 @@ class MainWindow(QMainWindow):
 
     def show_session(self, session: Session, problem: Problem | None) -> None:
         """Show a whole session in every panel (the SessionDocument calls this)."""
+        self.model_file.close()
         self.builder.set_spec(session.spec)
         self.builder.set_data_settings(session.data)
         self.check_panel.set_check_settings(session.check)
@@ -253,7 +268,7 @@ class MainWindow(QMainWindow):
         self.sealed_bug = None
         self._set_problem(problem, session.training, fresh=True)
         self.stale.classroom("session")
-        self._update_title()
+        self.update_title()
 
     def _set_problem(self, problem: Problem | None, training=None, *, fresh: bool = False) -> None:
         """Show a new Problem. A network of the same shapes keeps the last result, greyed as stale;
@@ -278,8 +293,8 @@ class MainWindow(QMainWindow):
         """Colour the schematic by the current weights."""
         self.builder.set_params(None if self.problem is None else self.problem.net.params)
 
-    def _update_title(self, *_) -> None:
-        self.setWindowTitle(f"{self.document.name()}[*] — gradviz")
+    def update_title(self, *_) -> None:
+        self.setWindowTitle(f"{self.model_file.name() or self.document.name()}[*] — gradviz")
         self.setWindowModified(self.document.is_modified())
 
     def stale_note(self) -> str | None:

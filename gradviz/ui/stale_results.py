@@ -20,6 +20,8 @@ NOTES = {
     "training": "the parameters changed (training): run again",
     "session": "another session is open: run again",
     "unbuilt": "the network and its data do not fit: this result is of the previous network",
+    "model error": "your code raised an exception: this result is of its previous version",
+    "model changed": "your model file changed: checking it again",
 }
 #: the changes (keys of NOTES) that leave each classroom result stale, by the classroom's view:
 #: the timeline trains a copy from the initial θ, so training the window's network leaves it
@@ -45,15 +47,16 @@ class StaleResults(QObject):
         self.window = window
         self.note: str | None = None
 
-    def set(self, note: str | None) -> None:
+    def set(self, note: str | None, *, verdict: bool = True) -> None:
         """Grey the check result (heatmap, verdict, the panel's progress) with ``note``; None:
-        it is current."""
+        it is current. ``verdict`` False leaves the verdict clear: it says something current (the
+        error of a model file that did not load)."""
         if note == self.note:
             return
         self.note = note
         w = self.window
         w.heatmap.set_stale(note)
-        mark_stale(w.verdict_area, note, band=False)  # the heatmap's band says why
+        mark_stale(w.verdict_area, note if verdict else None, band=False)  # the heatmap's band says why
         w.check_panel.set_stale(note)
 
     def changed(self, what: str) -> None:

@@ -40,6 +40,9 @@ FLOOR = {"float64": 100, "float32": 100, "float16": 10}
 KINK_RETRIES = 3
 #: the most random directions per block
 MAX_DIRECTIONS = 1000
+#: what every quick check says about itself
+CAVEAT = ("a quick check can miss a wrong component whose error is small next to its block's "
+          "gradient: run the full check for the heatmap")
 
 
 @dataclass
@@ -250,8 +253,7 @@ def quick_check(
         if any(b.kink for b in blocks.values()):
             report.warnings.append("some directions crossed a kink (ReLU, hinge or |W|) at every "
                                    "step tried; those tests were skipped")
-        report.warnings.append("a quick check can miss a wrong component whose error is small "
-                               "next to its block's gradient: run the full check for the heatmap")
+        report.warnings.append(CAVEAT)
         report.elapsed = time.perf_counter() - start
         return report
 

@@ -3,6 +3,11 @@
 ``Trainer.steps(n)`` yields one ``StepRecord`` per iteration, so a worker can run it, a plot can
 follow it and a Pause button can simply stop asking for more. Training uses ``net.loss(X, y)``
 (training-mode dropout); the per-epoch losses are computed without dropout.
+
+Any model of the protocol (``.params``, ``.loss(X, y) -> (J, grads)``: a user's model file) trains
+the same way on the full batch: gradviz cannot tell which axis of its X holds the examples
+(CS231n's X is (N, D), the Coursera course's (n_x, m)), so it takes no minibatches, dev data or
+per-epoch evaluation.
 """
 
 from __future__ import annotations
@@ -77,6 +82,22 @@ class History:
         self.dropped_epochs += _trim(self.epochs, MAX_EPOCHS)
 
 
+def _check_protocol_model(model: object, batch_size, X_dev, y_dev, patience) -> None:
+    """ValueError unless ``model`` follows the protocol with float array parameters and the
+    options a model of unknown layout can take (full batch, no dev data)."""
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not callable(getattr(model, "loss", None)):
+        raise ValueError("a model needs .params (a dict of arrays) and .loss(X, y) -> (J, grads)")
+    for name, value in params.items():
+        if not (isinstance(value, np.ndarray) and value.dtype.kind == "f"):
+            raise ValueError(f"params[{name!r}] must be a float array to be trained in place")
+    if batch_size is not None:
+        raise ValueError("batch_size: a model's own X trains on the full batch (batch_size None): "
+                         "gradviz cannot tell which axis holds its examples")
+    if X_dev is not None or y_dev is not None or patience is not None:
+        raise ValueError("dev data and early stopping need the built-in Network")
+
+
 def _trim(records: list, limit: int) -> int:
     """Drop the oldest records once there are a tenth more than ``limit`` (amortized O(1))."""
     excess = len(records) - limit
@@ -87,7 +108,9 @@ def _trim(records: list, limit: int) -> int:
 
 
 class Trainer:
-    """Trains ``net`` in place on X (n0, m) and y in the network's format (see validate_data).
+    """Trains ``net`` in place on X (n0, m) and y in the network's format (see validate_data);
+    ``net`` may also be any model of the protocol, trained on X and y as given, full batch
+    (then batch_size, X_dev, y_dev and patience must be left out).
 
     optimizer: sgd, momentum (β = 0.9, v = βv + (1−β)dW as in the course) or adam (0.9, 0.999,
     1e-8, bias-corrected). batch_size None trains on the full batch. ``lr`` may be changed
@@ -109,14 +132,17 @@ class Trainer:
         patience: int | None = None,
     ) -> None:
         self.net = net
-        self.X, self.y = validate_data(net.spec, X, y)
+        self.built_in = isinstance(net, Network)
+        if not self.built_in:
+            _check_protocol_model(net, batch_size, X_dev, y_dev, patience)
+        self.X, self.y = validate_data(net.spec, X, y) if self.built_in else (X, y)
         if (X_dev is None) != (y_dev is None):
             raise ValueError("give both X_dev and y_dev, or neither")
         self.X_dev, self.y_dev = (None, None) if X_dev is None else validate_data(net.spec, X_dev, y_dev)
         if optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}; got {optimizer!r}")
         lr = fields.number("lr", lr, low=0.0)
-        m = self.X.shape[1]
+        m = self.X.shape[1] if self.built_in else 1  # a model's examples are one full batch
         if batch_size is not None and (
             isinstance(batch_size, bool) or not isinstance(batch_size, Integral) or batch_size < 1
         ):
@@ -137,7 +163,7 @@ class Trainer:
         self.patience = patience
         self._initial_params = {k: v.copy() for k, v in net.params.items()}
         self._initial_scale = {k: float(np.abs(v).max(initial=0.0)) for k, v in net.params.items()}
-        self._initial_net_rng = net.rng.bit_generator.state
+        self._initial_net_rng = net.rng.bit_generator.state if self.built_in else None
         self.reset()
 
     # -- state ---------------------------------------------------------------------------------
@@ -150,7 +176,8 @@ class Trainer:
         """Back to the start: initial params, optimizer state, counters, history, rng states."""
         for name, value in self._initial_params.items():
             np.copyto(self.net.params[name], value)
-        self.net.rng.bit_generator.state = self._initial_net_rng
+        if self.built_in:
+            self.net.rng.bit_generator.state = self._initial_net_rng
         self._rng = np.random.default_rng(self.seed)
         self._state: dict[str, dict[str, np.ndarray]] = {}
         self._pending: dict[str, dict[str, np.ndarray]] | None = None
@@ -158,7 +185,7 @@ class Trainer:
         self.iteration = 0
         self.epoch = 0  # completed epochs
         self._batch = 0  # next minibatch within the epoch
-        self._order = np.arange(self.X.shape[1])  # minibatch order, drawn per epoch
+        self._order = np.arange(self.X.shape[1] if self.built_in else 1)  # minibatch order, per epoch
         self.history = History()
         self.stop_reason: str | None = None
         self.best_epoch: int | None = None
@@ -189,8 +216,7 @@ class Trainer:
                 return
 
     def _step(self) -> StepRecord | None:
-        full = self.batch_size == self.X.shape[1]
-        if full:
+        if not self.built_in or self.batch_size == self.X.shape[1]:
             Xb, yb = self.X, self.y
         else:
             if self._batch == 0:
@@ -201,6 +227,7 @@ class Trainer:
         iteration = self.iteration + 1
         with np.errstate(all="ignore"):
             J, grads = self.net.loss(Xb, yb)
+            J, grads = float(J), self._gradients(grads)
             if not math.isfinite(J):
                 return self._halt(f"the loss became {J} at iteration {iteration}: lower the learning rate")
             bad = [k for k, g in grads.items() if not np.all(np.isfinite(g))]
@@ -231,10 +258,27 @@ class Trainer:
         if self._batch == self.batches_per_epoch:
             self._batch = 0
             self.epoch = epoch
-            epoch_end = self._end_epoch()
+            epoch_end = self._end_epoch() if self.built_in else None
         record = StepRecord(epoch, iteration, float(J), ratios, epoch_end)
         self.history.add_step(record)
         return record
+
+    def _gradients(self, grads: object) -> dict[str, np.ndarray]:
+        """The gradient of every parameter block from what loss() returned (extra keys ignored,
+        as the course's ``dZ1``); ValueError naming a missing or misshapen one."""
+        if not isinstance(grads, dict):
+            raise ValueError("loss(X, y) must return (J, grads) with grads a dict; got "
+                             f"{type(grads).__name__}")
+        out = {}
+        for name, param in self.net.params.items():
+            if name not in grads:
+                raise ValueError(f"loss(X, y) returned no gradient for {name!r} {np.shape(param)}")
+            g = np.asarray(grads[name])
+            if g.shape != np.shape(param):
+                raise ValueError(f"the gradient of {name!r} has shape {g.shape}; its parameter "
+                                 f"has shape {np.shape(param)}")
+            out[name] = g
+        return out
 
     def _divergence(self, loss: float, new: dict[str, np.ndarray], iteration: int) -> str | None:
         """Why training has diverged (for every optimizer), or None: the loss or a parameter grew

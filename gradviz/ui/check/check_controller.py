@@ -3,6 +3,10 @@ the heatmap, verdict, inspector and check panel; signals for scripts and the cla
 
 A check that cannot start (no network, a bug that cannot be planted on it) or that fails says why
 in the verdict and in ``failed(str)``: a script waiting on a signal never waits in vain.
+
+What is checked is the window's built-in network, or, while the window shows a model file, the
+user's model (``window.model_file.target``). The check panel shows the components checked per
+second, from the progress records' time stamps.
 """
 
 from __future__ import annotations
@@ -39,8 +43,8 @@ def planted_copy(net: Network, bugs: list[Bug], sealed: Bug | None) -> tuple[Net
 
 
 class CheckController(QObject):
-    """One check at a time for ``window`` (its problem, sealed_bug, check_panel, training_panel,
-    heatmap, verdict, verdict_area, inspector and status bar).
+    """One check at a time for ``window`` (its problem or model_file, sealed_bug, check_panel,
+    training_panel, heatmap, verdict, verdict_area, inspector and status bar).
 
     Signals: finished(CheckReport) — the report of the check just asked for, one event-loop turn
     after it is shown (a check started meanwhile first flushes it, so every report reaches the
@@ -59,6 +63,7 @@ class CheckController(QObject):
         self.report: CheckReport | None = None
         self._pending: CheckReport | None = None
         self._changed_during: str | None = None  # a settings change while the check ran
+        self._first_progress: tuple[int, float] | None = None  # (done, stamp) of the check's first
         self._emit = QTimer(self, singleShot=True, interval=0)
         self._emit.timeout.connect(self._flush)
         r = self.runner
@@ -78,22 +83,28 @@ class CheckController(QObject):
         w = self.window
         self._flush()
         w.check_panel.settle()  # the panel shows exactly what runs
-        if w.problem is None:
-            return self._cannot_start("there is no network to check: the network and its data "
-                                      "do not fit (see above)")
-        w.training_panel.pause()  # check the θ the user sees
         settings = w.check_panel.check_settings()
-        try:
-            net, sealed_applies = planted_copy(w.problem.net, settings.bugs, w.sealed_bug)
-        except ValueError as exc:
-            planted = ", ".join(map(str, settings.bugs))
-            return self._cannot_start(f"cannot plant the bug {planted} on this network: {exc}")
-        if not sealed_applies:
-            w.sealed_bug = None
-        kwargs = settings.check_kwargs()
+        if w.model_file.is_open():
+            try:
+                net, X, y, kwargs = w.model_file.target(settings, quick)
+            except ValueError as exc:
+                return self._cannot_start(str(exc))
+        else:
+            if w.problem is None:
+                return self._cannot_start("there is no network to check: the network and its data "
+                                          "do not fit (see above)")
+            w.training_panel.pause()  # check the θ the user sees
+            try:
+                net, sealed_applies = planted_copy(w.problem.net, settings.bugs, w.sealed_bug)
+            except ValueError as exc:
+                planted = ", ".join(map(str, settings.bugs))
+                return self._cannot_start(f"cannot plant the bug {planted} on this network: {exc}")
+            if not sealed_applies:
+                w.sealed_bug = None
+            X, y, kwargs = w.problem.X_check, w.problem.y_check, settings.check_kwargs()
         start = self.runner.start_quick if quick else self.runner.start
         self._changed_during = None
-        start(net, w.problem.X_check, w.problem.y_check, kwargs)
+        start(net, X, y, kwargs)
         w.check_panel.set_running(True)
         w.verdict_area.hold(True)
         word = "Quick check…" if quick else "Checking…"
@@ -124,21 +135,31 @@ class CheckController(QObject):
 
     # -- what the runner reports ---------------------------------------------------------------
     def _cannot_start(self, reason: str) -> bool:
-        w = self.window
-        w.verdict.show_error(reason, "The check cannot start: ")
-        w.check_panel.set_idle("cannot start")
-        w.statusBar().showMessage("The check cannot start", 10000)
-        self.failed.emit(reason)
+        self.fail(reason, "The check cannot start: ", idle="cannot start")
         return False
 
+    def fail(self, message: str, prefix: str = "The check failed: ", idle: str = "failed") -> None:
+        """Say that a check failed (or could not run) in the verdict (``prefix + message``), the
+        panel (``idle``) and the status bar, and emit failed(message)."""
+        w = self.window
+        w.verdict.show_error(message, prefix)
+        w.verdict_area.hold(False)
+        w.check_panel.set_idle(idle)
+        w.statusBar().showMessage(f"{prefix.rstrip(': ')}", 10000)
+        self.failed.emit(message)
+
     def _on_started(self, analytic) -> None:
+        self._first_progress = None
         self.window.heatmap.begin(analytic)
         self.window.stale.set(None)
 
     def _on_progress(self, chunks, seconds_left: float) -> None:
         self.window.heatmap.add_progress(chunks)
-        last = chunks[-1]
-        self.window.check_panel.set_progress(last.done, last.total, seconds_left)
+        first, last = self._first_progress or (chunks[0].done, chunks[0].stamp), chunks[-1]
+        self._first_progress = first
+        seconds = last.stamp - first[1]
+        rate = (last.done - first[0]) / seconds if seconds > 0 else None
+        self.window.check_panel.set_progress(last.done, last.total, seconds_left, rate)
 
     def _on_report(self, report: CheckReport, verdict) -> None:
         w = self.window
@@ -153,6 +174,10 @@ class CheckController(QObject):
         w.heatmap.show_report(report)
         self._repin(report)
         self._after_result()
+        # the verdict's new height reaches the heatmap now: whoever hears of the report finds
+        # every cell where it is drawn
+        w.centralWidget().layout().activate()
+        w.heatmap.ci.layout.activate()
         # the classroom docks take the report on the next turn of the event loop: after a large
         # check, no single event keeps the window busy for long
         self._pending = report
@@ -179,12 +204,7 @@ class CheckController(QObject):
             self.window.stale.set(None)
 
     def _on_failed(self, message: str) -> None:
-        w = self.window
-        w.verdict.show_error(message)
-        w.verdict_area.hold(False)
-        w.check_panel.set_idle("failed")
-        w.statusBar().showMessage("The check failed", 10000)
-        self.failed.emit(message)
+        self.fail(message)
 
     def _on_cancelled(self) -> None:
         w = self.window
@@ -215,3 +235,4 @@ class CheckController(QObject):
             self.window.heatmap.clear_pin()
             return
         inspector.pin(self.window.heatmap.component(pinned.block, index))
+        self.window.heatmap.pin(pinned.block, index)

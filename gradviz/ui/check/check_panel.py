@@ -1,5 +1,7 @@
 """The check controls: epsilon, precision, method, dropout, regularization, terms, a planted bug,
-sampling; Run / Quick check / Cancel and the progress bar pinned above them.
+sampling, worker processes; Run / Quick check / Cancel, the progress bar and the components
+checked per second pinned above them. For a model file the settings that need the built-in
+network are off (gradviz.ui.check.model_mode).
 
 Every edit is an undoable command on the panel's QUndoStack (the window shares one stack between
 its panels); typed values outside their range are refused visibly (gradviz.ui.common.fields).
@@ -19,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -32,6 +35,8 @@ from gradviz.core.data.session import CheckSettings
 from gradviz.core.model.bugs import BUG_KINDS, Bug
 from gradviz.core.model.spec import DTYPES, NetworkSpec
 from gradviz.ui.check.check_commands import SLIDE_EPSILON, PanelState, SettingsCommand
+from gradviz.ui.check.model_mode import model_file_state, restrict
+from gradviz.ui.check.workers_combo import WorkersCombo
 from gradviz.ui.common.fields import IntField, NumberInput, NumberRange
 
 EPSILON_RANGE = (1e-10, 1e-1)
@@ -80,7 +85,8 @@ class CheckPanel(QWidget):
 
     check_changed(): the CheckSettings changed; network_changed(): dtype, l2 or l1 changed (both
     after edits, undo and redo, never after set_check_settings / set_network);
-    run_requested(), cancel_requested(), quick_requested().
+    run_requested(), cancel_requested(), quick_requested(). The workers combo is a setting of
+    the machine, not of the session: it is not undoable (the window keeps it in QSettings).
     """
 
     check_changed = Signal()
@@ -94,6 +100,7 @@ class CheckPanel(QWidget):
         self.undo_stack = undo_stack if undo_stack is not None else QUndoStack(self)
         self._state = PanelState(CheckSettings())
         self._several: list[str] = []  # the bugs of the "several" item of the bug combo
+        self._model_file: tuple[bool, str | None] = (False, None)  # checking a model file, its dtype
         self.epsilon_input = NumberInput(DEFAULT_EPSILON, epsilon_rule("centered"), "epsilonInput")
         self.epsilon_input.setToolTip("Step ε of the numeric derivative")
         self.epsilon_slider = QSlider(Qt.Orientation.Horizontal, objectName="epsilonSlider")
@@ -119,6 +126,7 @@ class CheckPanel(QWidget):
         self.sample_input = IntField(NumberRange("components per block", 0, SAMPLE_MAX, integer=True,
                                                  special="all"), "sampleInput")
         self.sample_input.setToolTip("Components checked per block")
+        self.workers_combo = WorkersCombo()
         self.run_button = QPushButton("Run check", objectName="runCheckButton")
         self.run_button.setDefault(True)
         self.run_button.setToolTip("Compare every component of dθ with dθ_approx (Ctrl+R)")
@@ -128,6 +136,10 @@ class CheckPanel(QWidget):
                                      "on big nets, but it can miss a small local error")
         self.progress = QProgressBar(objectName="checkProgress", minimum=0, maximum=1, value=0)
         self.progress.setFormat("idle")
+        self.rate_label = QLabel(objectName="checkRate")
+        self.rate_label.setToolTip("Components checked per second")
+        # one line, empty until a check reports: showing a rate never relayouts the window
+        self.rate_label.setFixedHeight(self.rate_label.fontMetrics().lineSpacing())
         self._idle_text = "idle"
         self._layout()
         self._connect()
@@ -151,11 +163,12 @@ class CheckPanel(QWidget):
         extra = QFormLayout()
         extra.addRow("plant a bug", bug)
         extra.addRow("components per block", self.sample_input)
+        extra.addRow("workers", self.workers_combo)
         settings = QWidget(objectName="checkSettings")
         column = QVBoxLayout(settings)
         column.setContentsMargins(0, 0, 0, 0)
         for title, form in (("Numeric gradient", numeric), ("What J contains", loss),
-                            ("Bugs and sampling", extra)):
+                            ("Bugs, sampling and workers", extra)):
             form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
             box = QGroupBox(title)
             box.setLayout(form)
@@ -172,6 +185,7 @@ class CheckPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
+        layout.addWidget(self.rate_label)
         layout.addWidget(self.settings_area, 1)
 
     def _connect(self) -> None:
@@ -213,6 +227,16 @@ class CheckPanel(QWidget):
         self.bug_layer_spin.set_range_rule(NumberRange("the bug's layer", 1, top, integer=True))
         self.bug_layer_spin.setToolTip(f"The layer to plant the bug in (this network has {layers})")
         self._state = PanelState.of(self._state.check, spec)
+        self._show(self._state)
+
+    def set_model_file(self, active: bool, dtype: str | None = None) -> None:
+        """Check a model file whose parameters are ``dtype`` (``active``), or the built-in network:
+        the settings a model file cannot use are turned off with a tooltip saying why, and reset
+        (dropout off, whole loss, no planted bug, centered for the complex step). No signal, no
+        undo step."""
+        self._model_file = (active, dtype)
+        if active:
+            self._state = model_file_state(self._state, dtype)
         self._show(self._state)
 
     def refused_fields(self) -> list[QWidget]:
@@ -295,6 +319,7 @@ class CheckPanel(QWidget):
             w.blockSignals(False)
         self.bug_layer_spin.setEnabled(bug is not None)
         self.lambda_input.setEnabled(state.regularization != "none")
+        restrict(self, self._model_file[1], self._model_file[0])
 
     def _show_several(self, bugs) -> None:
         """Several planted bugs (a session can hold them) are one item of the bug combo, listing
@@ -352,14 +377,19 @@ class CheckPanel(QWidget):
     def set_running(self, running: bool) -> None:
         self.cancel_button.setEnabled(running)
         if running:
+            self.rate_label.setText("")
             self.progress.setRange(0, 0)  # busy until the first progress arrives
             self.progress.setFormat("starting…")
 
-    def set_progress(self, done: int, total: int, seconds_left: float) -> None:
+    def set_progress(self, done: int, total: int, seconds_left: float,
+                     rate: float | None = None) -> None:
+        """``done`` of ``total`` components; ``rate``: components per second (None: not known yet)."""
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
         left = f" · {seconds_left:.0f} s left" if math.isfinite(seconds_left) and done < total else ""
         self.progress.setFormat(f"{done} / {total} components{left}")
+        if rate is not None and math.isfinite(rate):
+            self.rate_label.setText(f"{rate:,.0f} components/s" if rate >= 10 else f"{rate:.2g} components/s")
 
     def set_idle(self, text: str) -> None:
         self.cancel_button.setEnabled(False)

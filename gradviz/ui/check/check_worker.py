@@ -19,8 +19,10 @@ from gradviz.core.check.gradcheck import (
     make_objective,
 )
 from gradviz.core.check.quickcheck import QuickCheckReport, quick_check
+from gradviz.core.model.network import Network
 from gradviz.core.report.check_report import BlockResult, CheckReport
 from gradviz.ui.check.verdict import Verdict
+from gradviz.ui.model_file.errors import error_text, user_error
 
 UPDATE_MS = 50
 THREADS = 1
@@ -31,7 +33,8 @@ LOCATE_SAMPLE = 4096
 
 def _check(net, X, y, kwargs: dict[str, Any]):
     """Yield the analytic gradient (dict of arrays) first, then CheckProgress chunks; return the
-    CheckReport of ``gradient_check(net, X, y, **kwargs)`` and its Verdict."""
+    CheckReport of ``gradient_check(net, X, y, **kwargs)`` and its Verdict. An exception of the
+    user's code is raised as a UserCodeError (their frames only)."""
     try:
         objective = make_objective(net, X, y, dropout=kwargs.get("dropout", "off"),
                                    terms=kwargs.get("terms", "all"), loss_scale=1.0,
@@ -40,8 +43,19 @@ def _check(net, X, y, kwargs: dict[str, Any]):
         # one engine thread: the other core stays with the window, which must keep responding
         report = yield from iter_gradient_check(net, X, y, threads=THREADS, **kwargs)
         return report, Verdict.of(report)
-    except RuntimeError as exc:  # superqt takes a RuntimeError for a deleted worker and goes quiet
-        raise CheckError(str(exc) or type(exc).__name__) from exc
+    except Exception as exc:
+        raise _plain(exc) from exc
+
+
+def _plain(exc: Exception) -> Exception:
+    """The user's exception as a UserCodeError; a RuntimeError as a CheckError (superqt takes a
+    RuntimeError for a deleted worker and goes quiet); anything else as it is."""
+    error = user_error(exc)
+    if error is not None:
+        return error
+    if isinstance(exc, RuntimeError):
+        return CheckError(str(exc) or type(exc).__name__)
+    return exc
 
 
 def _quick(net, X, y, kwargs: dict[str, Any]):
@@ -49,16 +63,17 @@ def _quick(net, X, y, kwargs: dict[str, Any]):
     quick_check's random directions, then, for failing blocks only, up to LOCATE_SAMPLE of their
     components checked by the fast engine instead of quick_check's bisection (a bisection step
     costs a pass over the whole block: hundreds of them took seconds on large-784, more than the
-    full check). Returns (QuickCheckReport, CheckReport of every block with only the failing
-    ones checked, or None)."""
+    full check). A user's model has no fast engine: its failing blocks are bisected. Returns
+    (QuickCheckReport, CheckReport of every block with only the failing ones checked, or None)."""
     yield from ()
     quick = {k: kwargs[k] for k in ("dropout", "terms", "seed") if k in kwargs}
+    built_in = isinstance(net, Network)
     try:
-        report = quick_check(net, X, y, localize=False, **quick)
+        report = quick_check(net, X, y, localize=not built_in, **quick)
         failing = report.failing_blocks()
-        return report, (_locate(net, X, y, failing, kwargs) if failing else None)
-    except RuntimeError as exc:
-        raise CheckError(str(exc) or type(exc).__name__) from exc
+        return report, (_locate(net, X, y, failing, kwargs) if failing and built_in else None)
+    except Exception as exc:
+        raise _plain(exc) from exc
 
 
 def _locate(net, X, y, blocks: list[str], kwargs: dict[str, Any]) -> CheckReport | None:
@@ -179,7 +194,7 @@ class CheckRunner(QObject):
     def _on_errored(self, worker: ClosingWorker, exc: BaseException) -> None:
         if worker is self._worker:
             self._stop(worker)
-            self.failed.emit(str(exc) or type(exc).__name__)
+            self.failed.emit(error_text(exc))
 
     def _on_finished(self, worker: ClosingWorker) -> None:
         if worker is self._worker:  # neither returned nor errored: it was aborted

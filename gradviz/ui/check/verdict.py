@@ -170,8 +170,12 @@ class VerdictLabel(QLabel):
                      + _bullets(lines[1:]))
 
     def show_error(self, message: str, prefix: str = "The check failed: ") -> None:
+        """The badge and ``prefix + message``'s first line; further lines (a traceback of the
+        user's code) as preformatted text under it."""
         self.status = "error"
-        self.setText(f"{_badge('error', STATUS_COLOURS['error'])} {html.escape(prefix + message)}")
+        first, _, rest = message.partition("\n")
+        details = f"<pre style='margin:0'>{html.escape(rest.strip())}</pre>" if rest.strip() else ""
+        self.setText(f"{_badge('error', STATUS_COLOURS['error'])} {html.escape(prefix + first)}{details}")
 
 
 class VerdictArea(QScrollArea):

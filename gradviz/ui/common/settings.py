@@ -1,5 +1,6 @@
 """What the app remembers between runs (QSettings, INI format): window layout, theme, recent
-files, whether saved sessions include the parameters."""
+files, whether saved sessions include the parameters, the Python model files the user agreed to
+run and the worker processes for checking them."""
 
 from __future__ import annotations
 
@@ -50,10 +51,7 @@ class AppSettings:
 
     # -- files ---------------------------------------------------------------------------------
     def recent_files(self) -> list[str]:
-        value = self._s.value("files/recent", [])
-        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
-            value = [value]
-        return [str(v) for v in value or []][:MAX_RECENT]
+        return self._list("files/recent")[:MAX_RECENT]
 
     def add_recent_file(self, path: str | Path) -> list[str]:
         """Put ``path`` first in the recent files (no duplicates); return the new list."""
@@ -73,3 +71,28 @@ class AppSettings:
 
     def set_save_params(self, value: bool) -> None:
         self._s.setValue("files/save_params", bool(value))
+
+    # -- model files ---------------------------------------------------------------------------
+    def is_trusted(self, path: str | Path) -> bool:
+        """Whether the user agreed to run the Python file at ``path`` (its resolved path)."""
+        return str(Path(path).resolve()) in self._list("models/trusted")
+
+    def trust(self, path: str | Path) -> None:
+        """Remember that the Python file at ``path`` may run without asking."""
+        path = str(Path(path).resolve())
+        self._s.setValue("models/trusted", [path, *(f for f in self._list("models/trusted") if f != path)])
+        self._s.sync()
+
+    def check_workers(self) -> str:
+        """Processes for checking model files: "auto" (every core) or a whole number as text."""
+        value = str(self._s.value("check/workers", "auto"))
+        return value if value == "auto" or (value.isdigit() and int(value) >= 1) else "auto"
+
+    def set_check_workers(self, value: str) -> None:
+        self._s.setValue("check/workers", str(value))
+
+    def _list(self, key: str) -> list[str]:
+        value = self._s.value(key, [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        return [str(v) for v in value or []]

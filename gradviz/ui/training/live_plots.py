@@ -130,6 +130,7 @@ class LivePlots(QWidget):
         self._epochs = RingBuffer(EPOCH_CAPACITY, 3)  # epoch, train acc, dev acc
         self._ratios = RingBuffer(LOSS_CAPACITY, 1)  # iteration, one column per block
         self._blocks: list[str] = []
+        self._by_layer = True  # colours and legend by layer (W1, b1) or by block (a model's names)
         self._ema = 0.0
         self._ema_count = 0
         self._plots = (self.lossPlot, self.accuracyPlot, self.updateRatioPlot)
@@ -169,21 +170,25 @@ class LivePlots(QWidget):
         plot.setMinimumHeight(160)
         return plot
 
-    def set_blocks(self, blocks: Sequence[str], accuracy: bool = True) -> None:
+    def set_blocks(self, blocks: Sequence[str], accuracy: bool = True, *, by_layer: bool = True,
+                   note: str = "no accuracy for the mse loss") -> None:
         """Start over with one ratio curve per parameter block ("W1", "b1", ...; the legend names the
-        layers, b curves are faint); ``accuracy`` False (mse) shows a note instead of accuracy."""
+        layers, b curves are faint; ``by_layer`` False: a colour and a legend entry per block, for
+        a model's own names); ``accuracy`` False shows ``note`` instead of accuracy."""
         legend = self.updateRatioPlot.getPlotItem().legend
         for curve in self.ratio_curves.values():
             self.updateRatioPlot.removeItem(curve)
         legend.removeItem(self.reference_line)
-        self._blocks = list(blocks)
+        self._blocks, self._by_layer = list(blocks), by_layer
         self.ratio_curves = {
-            name: self.updateRatioPlot.plot(name=_legend_name(name)) for name in self._blocks
+            name: self.updateRatioPlot.plot(name=_legend_name(name) if by_layer else name)
+            for name in self._blocks
         }
         for curve in self.ratio_curves.values():
             curve.setDownsampling(auto=True, method="peak")
         legend.addItem(self.reference_line, self.reference_line.name())
         self._ratios = RingBuffer(LOSS_CAPACITY, 1 + len(self._blocks))
+        self._no_accuracy.setText(note)
         self._no_accuracy.setVisible(not accuracy)
         self._style_curves()
         self.clear()
@@ -374,10 +379,9 @@ class LivePlots(QWidget):
             curve.setPen(pg.mkPen(color, width=1))
             curve.setSymbolPen(pg.mkPen(color))
             curve.setSymbolBrush(pg.mkBrush(color))
-        for name, curve in self.ratio_curves.items():
-            color = colors[(_block_layer(name) - 1) % len(colors)]
-            color = QColor(color)
-            if name.startswith("b"):  # faint rather than dashed: dashes draw twice as slowly
+        for i, (name, curve) in enumerate(self.ratio_curves.items()):
+            color = QColor(colors[((_block_layer(name) - 1) if self._by_layer else i) % len(colors)])
+            if self._by_layer and name.startswith("b"):  # faint, not dashed: dashes draw 2× slower
                 color.setAlpha(FAINT_ALPHA)
             curve.setPen(pg.mkPen(color, width=1))
 

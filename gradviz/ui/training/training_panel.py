@@ -1,5 +1,6 @@
 """The training panel: Play / Pause / Step / Reset, learning rate, optimizer, batch size, and the
-live plots. Training runs in a TrainingThread; the panel only shows what it reports."""
+live plots. Training runs in a TrainingThread; the panel only shows what it reports. It trains
+the built-in network of a Problem, or a model file's own model on its X and y (full batch)."""
 
 from __future__ import annotations
 
@@ -31,6 +32,10 @@ from gradviz.ui.training.training_fields import (
 from gradviz.ui.training.training_worker import TrainingRunner
 
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "Momentum (β = 0.9)", "adam": "Adam"}
+FULL_BATCH_ONLY = ("A model file trains on the full batch: gradviz cannot tell which axis of its X "
+                   "holds the examples")
+NO_EXAMPLES = ("Training needs examples: return (model, X, y) from gradviz_model() to train your "
+               "model here.")
 
 
 class TrainingPanel(QWidget):
@@ -55,6 +60,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self._trainer: Trainer | None = None
         self._problem: Problem | None = None
+        self._model: tuple[object, object, object] | None = None  # a model file's model, X, y
         self._runner = TrainingRunner(self)
         self._runner.records_ready.connect(self._on_records)
         self._runner.stopped.connect(self._on_runner_stopped)
@@ -173,13 +179,30 @@ class TrainingPanel(QWidget):
         self._runner.stop()
         self._problem = problem
         # a minibatch larger than the training set would silently be the full batch
+        self._model = None
         self.batchSizeInput.blockSignals(True)
         self.batchSizeInput.set_range_rule(batch_rule(problem.X.shape[-1] if problem else MAX_BATCH))
         self.batchSizeInput.blockSignals(False)
+        self.batchSizeInput.setEnabled(True)
+        self.batchSizeInput.setToolTip("Examples per minibatch (0: the whole training set)")
         if training_settings is not None:
             self.set_training_settings(training_settings)
         self._make_trainer()
         self.problem_changed.emit(problem)
+
+    def set_model(self, model, X, y) -> None:
+        """Train a model file's ``model`` (the model protocol) on its X and y, full batch, with the
+        same optimizers and plots (stops any running training); with X or y None the panel says
+        that it needs them."""
+        self._runner.stop()
+        self._problem = None
+        self._model = (model, X, y)
+        self.batchSizeInput.blockSignals(True)
+        self.batchSizeInput.setValue(0)
+        self.batchSizeInput.blockSignals(False)
+        self.batchSizeInput.setEnabled(False)
+        self.batchSizeInput.setToolTip(FULL_BATCH_ONLY)
+        self._make_trainer()
 
     def training_settings(self) -> TrainingSettings:
         batch = self.batchSizeInput.value()
@@ -224,9 +247,13 @@ class TrainingPanel(QWidget):
         self._runner.stop()
 
     def step_once(self) -> None:
-        """Pause if running, then train exactly one iteration."""
+        """Pause if running, then train exactly one iteration (a model file's in the training
+        thread: its code may be slow, or raise)."""
         self.pause()
         if self._trainer is None:
+            return
+        if self._model is not None:
+            self.play(max_steps=1)
             return
         record = next(self._trainer.steps(1), None)
         if record is not None:
@@ -254,6 +281,8 @@ class TrainingPanel(QWidget):
         self._trainer = None
         self.plots.clear()
         if problem is None:
+            if self._model is not None:
+                self._make_model_trainer(*self._model)
             self._update_status(None)
             self._sync_buttons()
             return
@@ -273,6 +302,20 @@ class TrainingPanel(QWidget):
             self.plots.set_blocks(list(problem.net.params), accuracy=problem.net.spec.loss != "mse")
         self._update_status(None)  # "not trained yet" once there is a trainer
         self._sync_buttons()
+
+    def _make_model_trainer(self, model, X, y) -> None:
+        if X is None or y is None:
+            self._show_message(NO_EXAMPLES, alert=True)
+            return
+        settings = self.training_settings()
+        try:
+            self._trainer = Trainer(model, X, y, optimizer=settings.optimizer, lr=settings.lr)
+        except ValueError as exc:
+            self._show_message(f"Cannot train this model: {exc}", alert=True)
+            return
+        self._show_message("")
+        self.plots.set_blocks(list(model.params), accuracy=False, by_layer=False,
+                              note="gradviz sees only your model's loss: no accuracy")
 
     def _on_train_clicked(self, checked: bool) -> None:
         if checked:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from gradviz.core.model.training import StepRecord, Trainer
+from gradviz.ui.model_file.errors import error_text, user_error
 
 UPDATE_S = 0.05
 #: "run until paused": more iterations than any session will reach
@@ -81,7 +82,7 @@ class TrainingThread(QThread):
                     break
                 self._go.wait(MAX_TURN_S)
         except Exception as exc:  # shown to the user by the GUI thread, never raised in this thread
-            self.error = f"training failed: {exc}" if str(exc) else f"training failed: {type(exc).__name__}"
+            self.error = f"training failed: {error_text(user_error(exc) or exc)}"
         finally:
             steps.close()
 
