@@ -71,6 +71,21 @@ class WantsOneBlasThread(TwoLayerNet):
         return super().loss(X, y)
 
 
+class WantsFreedMemoryKept(TwoLayerNet):
+    """Raises in any process but the one that made it when glibc still trims freed memory at once."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.home = os.getpid()
+
+    def loss(self, X, y):
+        from gradviz.core.check import parallel
+
+        if os.getpid() != self.home and not parallel._memory_kept:
+            raise AssertionError("a worker returns freed memory to the system at each free")
+        return super().loss(X, y)
+
+
 def data(D=5, C=3, N=8, seed=1):
     """Seeded inputs X (N, D) and labels y (N,)."""
     rng = np.random.default_rng(seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import platform
 import sys
 import threading
 import types
@@ -14,7 +15,15 @@ from functools import partial
 import numpy as np
 import pytest
 from helpers import drain, numeric_gradient, rel_error, snapshot
-from parallel_models import CountingNet, RaisesWhenMoved, TwoLayerNet, WantsOneBlasThread, WrongBias, data
+from parallel_models import (
+    CountingNet,
+    RaisesWhenMoved,
+    TwoLayerNet,
+    WantsFreedMemoryKept,
+    WantsOneBlasThread,
+    WrongBias,
+    data,
+)
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check, quick_check
 from gradviz.core.check import parallel
@@ -110,6 +119,15 @@ def test_worker_processes_run_one_blas_thread_each():
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=context, initializer=parallel.limit_blas_threads) as limited:
         assert not gradient_check(model, X, y, executor=limited).failing_blocks()
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="a glibc setting")
+def test_worker_processes_keep_freed_memory_and_the_checking_process_does_not(pool):
+    model, (X, y) = WantsFreedMemoryKept(D=2, H=3, C=2), data(D=2, C=2)
+    assert not gradient_check(model, X, y, workers=2).failing_blocks()  # its loss raises otherwise
+    assert not gradient_check(model, X, y, executor=pool).failing_blocks()
+    assert parallel.keep_freed_memory() is False  # pytest's own process is no worker
+    assert parallel._memory_kept is False
 
 
 def test_a_network_checked_by_the_reference_loop_in_workers(pool):
