@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QStyle, QTabBar
 
-from gradviz.ui.classroom.presenter import PRESENTER_SCALE
 from gradviz.ui.common.screen import clamp_to_screen, fit_first
 
 if TYPE_CHECKING:
@@ -76,10 +75,9 @@ class WindowLayout(QObject):
     def presenter(self, on: bool) -> None:
         """Presenter view's layout: the heatmap takes most of the window; one column on the
         right holds Check, Training and the open classroom docks as tabs; the bottom docks keep a
-        third of the height; the heatmap's labels scale. Off: the layout from before."""
+        third of the height. Off: the layout from before."""
         w = self.window
         if not on:
-            w.heatmap.set_font_scale(1.0)
             if self._normal_state is not None:
                 w.restoreState(self._normal_state)
                 self._normal_state = None
@@ -94,7 +92,6 @@ class WindowLayout(QObject):
                 w.addDockWidget(RIGHT, dock)
                 w.tabifyDockWidget(w.check_dock, dock)
         w.check_dock.raise_()
-        w.heatmap.set_font_scale(PRESENTER_SCALE)
         QTimer.singleShot(0, self, self._presenter_sizes)
 
     def _presenter_sizes(self) -> None:

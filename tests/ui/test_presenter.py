@@ -3,7 +3,7 @@ goes full screen; toggling back restores all three."""
 
 import numpy as np
 import pytest
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QFontInfo, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from gradviz.core.report.check_report import BlockResult, CheckReport
@@ -86,3 +86,32 @@ def test_the_presenter_map_survives_a_new_check(qtbot, user, window):
         apply_presenter(window, False)
     user.run_check()
     assert bar.colorMap().name == "viridis"
+
+
+def text_sizes(window) -> dict[str, float]:
+    """Point sizes of the live plots' title, legend, axis label and tick labels, and of the
+    quiz's message and the explanation's text."""
+    item = window.training_panel.lossPlot.getPlotItem()
+    axis = item.getAxis("left")
+    legend_label = item.legend.items[0][1]
+    tick_font = axis.style["tickFont"] or window.training_panel.lossPlot.font()
+    return {"title": float(item.titleLabel.opts["size"].removesuffix("pt")),
+            "legend": float(legend_label.opts["size"].removesuffix("pt")),
+            "axis label": axis.label.font().pointSizeF(),
+            "ticks": QFontInfo(tick_font).pointSizeF(),
+            "axis width": axis.width(),
+            "quiz": QFontInfo(window.classroom.classroom.message.font()).pointSizeF(),
+            "explanation": QFontInfo(window.classroom.explanation.check_text.font()).pointSizeF()}
+
+
+def test_plot_quiz_and_explanation_text_grow_in_presenter_view(qtbot, window):
+    before = text_sizes(window)
+    apply_presenter(window, True)
+    try:
+        qtbot.waitUntil(lambda: text_sizes(window)["explanation"] > before["explanation"])
+        during = text_sizes(window)
+        for what, size in before.items():
+            assert during[what] >= 1.4 * size, what
+    finally:
+        apply_presenter(window, False)
+    qtbot.waitUntil(lambda: text_sizes(window) == before)

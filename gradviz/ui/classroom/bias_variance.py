@@ -16,6 +16,7 @@ from gradviz.core.teach.biasvariance import LECTURE_CASES, Reading
 from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.fields import FloatField, NumberRange
+from gradviz.ui.common.scaled_label import ScaledLabel
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.training.live_plots import curve_colors
 
@@ -44,12 +45,9 @@ class BiasVariancePanel(FollowsTraining, FollowsPalette, QWidget):
         self._trainer: Callable[[], Trainer | None] = lambda: None
         self.reading: Reading | None = None
         self.best_epoch: int | None = None
-        self.label = QLabel(WAITING, objectName="biasVarianceLabel")
+        self.label = ScaledLabel(WAITING, relative=1.15, objectName="biasVarianceLabel")
         self.label.setWordWrap(True)
         self.label.setTextFormat(Qt.TextFormat.RichText)
-        font = self.label.font()
-        font.setPointSizeF(font.pointSizeF() * 1.15)
-        self.label.setFont(font)
         self.bayes_input = FloatField(BAYES_ERROR, "bayesErrorInput")
         self.bayes_input.setSingleStep(0.5)
         self.bayes_input.setSuffix(" %")

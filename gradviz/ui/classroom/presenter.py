@@ -2,6 +2,10 @@
 axis labels included), a high-contrast colour map for the heatmap, full screen, and
 the window's own presenter layout.
 
+Widgets that size their own text (the heatmap, the live plots, the quiz's message) have a
+``set_font_scale(factor)`` method: presenter view calls it with PRESENTER_SCALE, and with 1 when
+it ends.
+
 The heatmap asks ``heatmap_colormap(default)`` which map to use, so that it keeps the presenter
 map across redraws; ``apply_presenter`` also recolours colour bars that are already drawn.
 """
@@ -66,10 +70,19 @@ def scale_plot_text(window: QWidget) -> None:
             item.getAxis(side).label.setFont(font)
 
 
+def scale_fonts(window: QWidget, factor: float) -> None:
+    """``set_font_scale(factor)`` on ``window`` and on every widget in it that has one."""
+    for widget in [window, *window.findChildren(QWidget)]:
+        scale = getattr(widget, "set_font_scale", None)
+        if callable(scale):
+            scale(factor)
+
+
 def apply_presenter(window: QWidget, on: bool) -> None:
-    """Presenter view on or off: the application font ×1.6, the heatmap's sequential colour map,
-    full screen (showFullScreen / back to normal or maximized), and the window's own presenter
-    layout if it has one (``window.presenter_layout(on)``: the main window's)."""
+    """Presenter view on or off: the application font ×1.6 (and every ``set_font_scale``), the
+    heatmap's sequential colour map, full screen (showFullScreen / back to normal or maximized),
+    and the window's own presenter layout if it has one (``window.presenter_layout(on)``: the
+    main window's)."""
     app = QApplication.instance()
     if on == _state["active"]:
         return
@@ -98,6 +111,7 @@ def apply_presenter(window: QWidget, on: bool) -> None:
         _state["bars"] = []
 
     scale_plot_text(window)
+    scale_fonts(window, PRESENTER_SCALE if on else 1.0)
     layout = getattr(window, "presenter_layout", None)
     if layout is not None:
         layout(on)

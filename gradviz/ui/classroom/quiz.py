@@ -36,6 +36,7 @@ from gradviz.ui.classroom.classroom import NO_NETWORK, SealBugDialog, bug_choice
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job
 from gradviz.ui.classroom.layout import scrolled
+from gradviz.ui.common.scaled_label import ScaledLabel
 
 KIND_PLACEHOLDER = "— which kind of bug? —"
 #: (network, X, y, gradient_check keyword arguments) for trying bugs on a copy
@@ -118,13 +119,10 @@ class ClassroomPanel(QWidget):
             self.kind_combo.setItemData(self.kind_combo.count() - 1, plain_kind(kind),
                                         Qt.ItemDataRole.ToolTipRole)
         self.score_label = QLabel(objectName="quizScoreLabel")
-        self.message = QLabel(objectName="classroomMessage")
+        self.message = ScaledLabel(relative=1.25, objectName="classroomMessage")
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.RichText)
         self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        font = self.message.font()
-        font.setPointSizeF(font.pointSizeF() * 1.25)
-        self.message.setFont(font)
 
         seal = QGridLayout()
         buttons = (self.seal_button, self.surprise_button, self.reveal_button, self.clear_button)

@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, nullcontext
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, QTimer
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFont, QFontInfo, QPalette
 from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 from gradviz.core.model.training import StepRecord
@@ -44,6 +44,8 @@ MARKED_EPOCHS = 40
 REFERENCE_RATIO = 1e-3
 #: pixels for the y axes' tick labels and title: fixed, so new tick labels never relayout a plot
 Y_AXIS_WIDTH = 58
+#: point sizes of the plots' titles and legends at font scale 1
+TITLE_PT, LEGEND_PT = 10.0, 8.0
 #: opacity of the b curves of the update/weight ratio (W curves are opaque)
 FAINT_ALPHA = 110
 
@@ -139,6 +141,8 @@ class LivePlots(QWidget):
         self._frame_start = 0.0
         self._frame_cost = 0.0
         self._training = False  # frames keep to the budget only while training runs
+        self._font_scale = 1.0
+        self._base_pt = QFontInfo(self.font()).pointSizeF()
         # x ranges grow in round steps and y ranges jump between round numbers instead of moving
         # with every point, so the axes are seldom redrawn; a plot stops following the data once
         # the user pans or zooms it (until clear())
@@ -158,7 +162,7 @@ class LivePlots(QWidget):
               legend_at: tuple[int, int] = (-6, 6)) -> pg.PlotWidget:
         plot = _Plot(self)
         plot.setObjectName(name)
-        plot.setTitle(title, size="10pt")
+        plot.setTitle(title, size=f"{TITLE_PT:g}pt")
         plot.setProperty("plotTitle", title)
         plot.setLabel("bottom", x_label)
         plot.setLabel("left", y_label)
@@ -166,9 +170,30 @@ class LivePlots(QWidget):
             plot.getPlotItem().getAxis(side).enableAutoSIPrefix(False)
         plot.setClipToView(True)
         plot.getPlotItem().getAxis("left").setWidth(Y_AXIS_WIDTH)
-        plot.addLegend(offset=legend_at, labelTextSize="8pt", verSpacing=-6)
+        plot.addLegend(offset=legend_at, labelTextSize=f"{LEGEND_PT:g}pt", verSpacing=-6)
         plot.setMinimumHeight(160)
         return plot
+
+    def set_font_scale(self, factor: float) -> None:
+        """Titles, legends, axis and tick labels at ``factor`` × their normal size, the y axes
+        widened to match: presenter view."""
+        if not factor > 0:
+            raise ValueError(f"font scale must be a positive number; got {factor!r}")
+        self._font_scale = float(factor)
+        font = QFont(self.font())
+        font.setPointSizeF(self._base_pt * factor)
+        for plot in self._plots:
+            item = plot.getPlotItem()
+            item.getAxis("left").setWidth(round(Y_AXIS_WIDTH * factor))
+            for side in ("left", "bottom"):
+                axis = item.getAxis(side)
+                axis.label.setFont(font)
+                axis.setStyle(tickFont=font)  # and fits the axis to the new label and ticks
+        self._no_accuracy.setFont(font)
+        self._apply_palette()
+
+    def font_scale(self) -> float:
+        return self._font_scale
 
     def set_blocks(self, blocks: Sequence[str], accuracy: bool = True, *, by_layer: bool = True,
                    note: str = "no accuracy for the mse loss") -> None:
@@ -354,11 +379,12 @@ class LivePlots(QWidget):
                 axis = item.getAxis(side)
                 axis.setPen(text)
                 axis.setTextPen(text)
-            plot.setTitle(plot.property("plotTitle"), size="10pt", color=text)
+            plot.setTitle(plot.property("plotTitle"), size=f"{TITLE_PT * self._font_scale:g}pt", color=text)
             legend = item.legend
             legend.setLabelTextColor(text)
+            legend.setLabelTextSize(f"{LEGEND_PT * self._font_scale:g}pt")
             for _sample, label in legend.items:
-                label.setText(label.text, size="8pt")  # LabelItem applies a new colour when re-rendered
+                label.setText(label.text)  # LabelItem applies a new colour and size when re-rendered
             fill = QColor(background)
             fill.setAlpha(200)
             legend.setBrush(fill)
