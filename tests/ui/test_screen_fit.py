@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QPushButton
 from gradviz.ui.classroom.presenter import apply_presenter
 from gradviz.ui.common.screen import clamped, first_geometry
 from gradviz.ui.common.theme import apply_theme
+from gradviz.ui.main_window import MainWindow
+from tests.ui.conftest import User
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [(1024, 768), (1366, 768)]
@@ -145,3 +147,26 @@ def test_presenter_view_fits_1024x768(qtbot, user, window, tmp_path):
     finally:
         apply_presenter(window, False)
     qtbot.waitUntil(window.network_dock.isVisible)  # the layout comes back
+
+
+TRAINING_BUTTONS = ("trainButton", "stepButton", "resetTrainingButton", "checkNowButton", "trainItersButton")
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_training_tab_fits_without_scrolling_sideways(qtbot, width, height):
+    window = MainWindow()  # shown first at this size: the docks take their first-start shares
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    user = User(qtbot, window)
+    window.training_dock.raise_()
+    area, panel = window.training_dock.widget(), window.training_panel
+    qtbot.waitUntil(lambda: panel.isVisible() and area.viewport().width() >= panel.minimumSizeHint().width())
+    assert not area.horizontalScrollBar().isVisible()
+    for name in TRAINING_BUTTONS:
+        button = user.find(QPushButton, name)
+        left = button.mapTo(area.viewport(), button.rect().topLeft()).x()
+        assert 0 <= left and left + button.width() <= area.viewport().width(), name  # not cut off
+        assert button.width() >= button.sizeHint().width(), name

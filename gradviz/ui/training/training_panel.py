@@ -8,7 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QGridLayout,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt import QFlowLayout
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
@@ -137,28 +138,23 @@ class TrainingPanel(QWidget):
         self.trainingMessage.setWordWrap(True)
         self.trainingMessage.setVisible(False)
 
-        # laid out to fit a dock about 340 px wide
-        buttons = QHBoxLayout()
-        for button in (self.trainButton, self.stepButton, self.resetTrainingButton):
+        # laid out to fit the right column of a 1024×768 window (about 280 px): the buttons and
+        # options wrap onto more rows when the dock is narrower than them
+        buttons = QFlowLayout()
+        for button in (self.trainButton, self.stepButton, self.resetTrainingButton, self.checkNowButton):
             buttons.addWidget(button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.checkNowButton)
-        settings = QGridLayout()
-        settings.addWidget(QLabel("Learning rate"), 0, 0)
-        settings.addWidget(self.lrInput, 0, 1)
-        settings.addWidget(QLabel("Batch"), 0, 2)
-        settings.addWidget(self.batchSizeInput, 0, 3)
-        settings.addWidget(QLabel("Optimizer"), 1, 0)
-        settings.addWidget(self.optimizerCombo, 1, 1, 1, 3)
-        settings.addWidget(QLabel("Iterations"), 2, 0)
-        settings.addWidget(self.trainItersInput, 2, 1)
-        settings.addWidget(self.trainItersButton, 2, 2, 1, 2)
-        settings.setColumnStretch(1, 1)
-        settings.setColumnStretch(3, 1)
-        options = QHBoxLayout()
+        iterations = QHBoxLayout()
+        iterations.addWidget(self.trainItersInput, 1)
+        iterations.addWidget(self.trainItersButton)
+        settings = QFormLayout()
+        settings.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        settings.addRow("Learning rate", self.lrInput)
+        settings.addRow("Batch", self.batchSizeInput)
+        settings.addRow("Optimizer", self.optimizerCombo)
+        settings.addRow("Iterations", iterations)
+        options = QFlowLayout()
         options.addWidget(self.logLossCheck)
         options.addWidget(self.smoothCheck)
-        options.addStretch(1)
         self._controls = QVBoxLayout()
         self._controls.addLayout(buttons)
         self._controls.addLayout(settings)
