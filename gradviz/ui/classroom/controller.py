@@ -31,9 +31,27 @@ from gradviz.ui.classroom.presenter import presenter_action
 from gradviz.ui.classroom.quiz import ClassroomPanel
 from gradviz.ui.classroom.sanity_panel import SanityPanel, SanitySource
 from gradviz.ui.classroom.sweep_view import SweepView, copy_network
+from gradviz.ui.common.unavailable import set_unavailable
 
 BOTTOM_DOCK_HEIGHT = 280  # px for a bottom dock when opened: the heatmap keeps the rest
 NO_NETWORK = "there is no network: fix the network or data first"
+#: the views that work on the built-in network only, and why, shown over them while a model file
+#: is open (the lessons open sessions, the explanation reads any report: they keep working)
+MODEL_FILE_REASONS = {
+    "classroom": "The quiz seals bugs in the built-in network: open a lesson or a session to play.",
+    "sweep": "The ε sweep runs on a copy of the built-in network: gradviz does not copy your model.",
+    "timeline": "Checkpoints train a copy of the built-in network: gradviz does not copy your model.",
+    "layer_gradients": "Signals by layer read the built-in network's layers: gradviz does not know "
+                       "your model's.",
+    "sanity": "The sanity checks need the built-in network's loss, initialization and data.",
+    "cost": "The cost is measured on the built-in network: your model's check shows its own "
+            "components/s.",
+    "data_view": "The data view draws the built-in 2-D data sets, not your model's X.",
+    "bias_variance": "Bias and variance need train and dev accuracy: your model gives gradviz only "
+                     "its loss.",
+}
+#: Classroom menu actions that act on the built-in network
+MODEL_FILE_ACTIONS = ("sealBug", "surprise", "reveal", "sweep")
 
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -269,6 +287,18 @@ class ClassroomController:
             panel.cancel(wait=True)
         self.classroom.search.cancel(wait=True)
 
+    def set_model_file(self, name: str | None) -> None:
+        """A model file (its ``name``) is open, or (None) the built-in network is back: the views
+        of MODEL_FILE_REASONS are disabled with their reason meanwhile, and a sealed bug is
+        removed (the quiz never judges a model file's report)."""
+        if name is not None:
+            self.classroom.clear()
+            self.stop_workers()
+        for view, reason in MODEL_FILE_REASONS.items():
+            set_unavailable(getattr(self, view), None if name is None else reason)
+        for key in MODEL_FILE_ACTIONS:
+            self.actions[key].setEnabled(name is None)
+
     # -- reactions -----------------------------------------------------------------------------
     def show_problem(self, problem: Problem | None) -> None:
         """A new network or data: the views that show it start over."""
@@ -282,7 +312,9 @@ class ClassroomController:
         self.explanation.set_report(report)
         worst = report.worst(1)
         net, X, y = self.check_data()
-        if worst and net is not None and not self.sweep.is_running():
+        if net is None:  # a model file's report: the views of the built-in network keep out
+            return
+        if worst and not self.sweep.is_running():
             self.sweep.set_target(net, X, y, worst[0].block, worst[0].index)
         self.layer_gradients.show_report(report)
         self.classroom.set_report(report)

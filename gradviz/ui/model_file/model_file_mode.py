@@ -39,9 +39,10 @@ TRAINING_WAITS = "Training waits while your model is checked: the check moves it
 class ModelFileMode(QObject):
     """The model file a window shows (``path``; None: the window shows its built-in network).
 
-    Uses the window's network_dock, check_panel, training_panel, heatmap, verdict, checks, stale,
-    document, files, app_settings and status bar. Signals: loaded(str) — the resolved path, each
-    time the file loaded; the failures go out through the window's check controller (failed)."""
+    Uses the window's network_dock, check_panel, training_panel, classroom, heatmap, verdict,
+    checks, stale, document, files, app_settings and status bar. Signals: loaded(str) — the
+    resolved path, each time the file loaded; the failures go out through the window's check
+    controller (failed)."""
 
     loaded = Signal(str)
 
@@ -126,6 +127,7 @@ class ModelFileMode(QObject):
         self.busy.hide()
         self._show_page(self._builder_page)
         w.check_panel.set_model_file(False)
+        w.classroom.set_model_file(None)
         w.training_panel.setEnabled(True)
         w.document.set_tracking(True)
         for action in (w.files.save_action, w.files.save_as_action):
@@ -144,6 +146,7 @@ class ModelFileMode(QObject):
             w.heatmap.set_shapes({})
             w.training_panel.set_problem(None)
         self.path = path
+        w.classroom.set_model_file(path.name)
         w.document.set_tracking(False)
         w.check_panel.set_model_file(True, None if self.current is None else self.current.dtype())
         for action in (w.files.save_action, w.files.save_as_action):
