@@ -112,6 +112,8 @@ def test_plot_quiz_and_explanation_text_grow_in_presenter_view(qtbot, window):
         during = text_sizes(window)
         for what, size in before.items():
             assert during[what] >= 1.4 * size, what
+        rate = window.check_panel.rate_label  # one line of the larger font: "13,941" not "13.941"
+        qtbot.waitUntil(lambda: rate.height() >= rate.fontMetrics().lineSpacing())
     finally:
         apply_presenter(window, False)
     qtbot.waitUntil(lambda: text_sizes(window) == before)

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -38,6 +37,7 @@ from gradviz.ui.check.check_commands import SLIDE_EPSILON, PanelState, SettingsC
 from gradviz.ui.check.model_mode import model_file_state, restrict
 from gradviz.ui.check.workers_combo import WorkersCombo
 from gradviz.ui.common.fields import IntField, NumberInput, NumberRange
+from gradviz.ui.common.one_line_label import OneLineLabel
 
 EPSILON_RANGE = (1e-10, 1e-1)
 #: the complex step has no cancellation: ε far below the finite differences' is its point
@@ -136,10 +136,9 @@ class CheckPanel(QWidget):
                                      "on big nets, but it can miss a small local error")
         self.progress = QProgressBar(objectName="checkProgress", minimum=0, maximum=1, value=0)
         self.progress.setFormat("idle")
-        self.rate_label = QLabel(objectName="checkRate")
-        self.rate_label.setToolTip("Components checked per second")
         # one line, empty until a check reports: showing a rate never relayouts the window
-        self.rate_label.setFixedHeight(self.rate_label.fontMetrics().lineSpacing())
+        self.rate_label = OneLineLabel(objectName="checkRate")
+        self.rate_label.setToolTip("Components checked per second")
         self._idle_text = "idle"
         self._layout()
         self._connect()
