@@ -97,6 +97,13 @@ def test_options_log_axis_smoothing_and_mse(plots):
     plots.set_blocks(["W1", "b1", "W2", "b2"], accuracy=False)
     assert len(plots.ratio_curves) == 4
     assert plots._no_accuracy.isVisible()
+    assert not plots.accuracyPlot.getPlotItem().legend.isVisible()  # no train/dev key
+    # the note sits in the middle of the shown range: its text is never cut by the left edge
+    view = plots.accuracyPlot.getViewBox()
+    view.setXRange(0, 10, padding=0)
+    note = plots._no_accuracy.mapRectToView(plots._no_accuracy.boundingRect())
+    assert view.viewRect().contains(note.center())
+    assert note.left() >= 0
     assert plots.record_count() == 0
 
 

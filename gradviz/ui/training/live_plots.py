@@ -117,9 +117,11 @@ class LivePlots(QWidget):
         self.updateRatioPlot.getPlotItem().legend.setColumnCount(3)
         self.ratio_curves: dict[str, pg.PlotDataItem] = {}
         self._no_accuracy = pg.TextItem("no accuracy for the mse loss", anchor=(0.5, 0.5))
-        self._no_accuracy.setPos(0.5, 0.5)
         self._no_accuracy.setVisible(False)
         self.accuracyPlot.addItem(self._no_accuracy, ignoreBounds=True)
+        # in the middle of whatever range the plot shows, never cut by its left edge
+        self.accuracyPlot.getViewBox().sigRangeChanged.connect(self._center_note)
+        self._center_note()
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)  # horizontal in a wide, low dock
         for plot in (self.lossPlot, self.accuracyPlot, self.updateRatioPlot):
@@ -215,8 +217,13 @@ class LivePlots(QWidget):
         self._ratios = RingBuffer(LOSS_CAPACITY, 1 + len(self._blocks))
         self._no_accuracy.setText(note)
         self._no_accuracy.setVisible(not accuracy)
+        self.accuracyPlot.getPlotItem().legend.setVisible(accuracy)  # no train/dev key for no curves
         self._style_curves()
         self.clear()
+
+    def _center_note(self, *_) -> None:
+        (x0, x1), (y0, y1) = self.accuracyPlot.getViewBox().viewRange()
+        self._no_accuracy.setPos((x0 + x1) / 2, (y0 + y1) / 2)
 
     def set_log_loss(self, on: bool) -> None:
         """Draw the loss on a log axis."""
