@@ -5,30 +5,25 @@ translucent veil with ``note`` over any widget (None lifts it). Widgets with a `
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QWidget
+
+from gradviz.ui.common.overlay import Overlay
 
 VEIL_ALPHA = 150  # of 255: the result stays readable under the veil
 STALE_NOTE = "settings changed: run again"
 
 
-class StaleVeil(QWidget):
+class StaleVeil(Overlay):
     """A child of the widget it covers: translucent, mouse events pass through, the note on a
     band across the top (unless ``band`` is off: then the note is the tooltip only)."""
 
     def __init__(self, covered: QWidget) -> None:
-        super().__init__(covered, objectName="staleVeil")
+        super().__init__(covered, "staleVeil")
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.note = ""
         self.band = True
-        covered.installEventFilter(self)
-        self.setGeometry(covered.rect())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.setGeometry(watched.rect())
-        return False
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)

@@ -5,27 +5,22 @@ the reason, so that no earlier result reads as current; None gives it back."""
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QWidget
+
+from gradviz.ui.common.overlay import Overlay
 
 MARGIN = 12  # px around the reason
 
 
-class UnavailableCover(QWidget):
+class UnavailableCover(Overlay):
     """A child of the widget it covers: opaque, the reason centred on it in the palette's active
     text colour (the covered widget is disabled, its cover stays readable)."""
 
     def __init__(self, covered: QWidget) -> None:
-        super().__init__(covered, objectName="unavailableCover")
+        super().__init__(covered, "unavailableCover")
         self.reason = ""
-        covered.installEventFilter(self)
-        self.setGeometry(covered.rect())
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Resize:
-            self.setGeometry(watched.rect())
-        return False
 
     def paintEvent(self, _event) -> None:
         painter = QPainter(self)
