@@ -21,7 +21,7 @@ def run_check(args: argparse.Namespace) -> int:
     blocks = args.blocks.split(",") if args.blocks else None
     with target.user_code():
         report = gradient_check(target.model, target.X_check, target.y_check, blocks=blocks,
-                                engine=args.engine, **target.check_options)
+                                engine=args.engine, workers=args.workers, **target.check_options)
     print(format_report(report))
     if args.json:
         write_export(args, args.json, report.to_json(indent=2))

@@ -56,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--examples", type=int,
                        help="exactly how many examples the check uses (at most the data set's)")
     check.add_argument("--engine", choices=ENGINES, default="auto")
+    check.add_argument("--workers", type=_workers,
+                       help="processes for the reference loop: a whole number or auto (every core); "
+                            "the numbers do not depend on it")
     check.add_argument("--json", metavar="OUT", type=_text, help="write the report as JSON (- for stdout)")
     check.add_argument("--csv", metavar="OUT", type=_text,
                        help="write the per-component report as CSV (- for stdout)")
@@ -117,6 +120,15 @@ def _index(text: str) -> tuple[int, ...]:
 
 def _iterations(text: str) -> tuple[int, ...]:
     return _integers(text, low=0)
+
+
+def _workers(text: str) -> int | str:
+    if text == "auto":
+        return text
+    count = int(text) if text.strip().isdigit() else 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1 or auto; got {text!r}")
+    return count
 
 
 def _iteration_count(text: str) -> int:

@@ -316,7 +316,21 @@ def test_check_with_richardson_and_a_sample_on_the_reference_engine(tmp_path):
     assert "8 of 51 components were checked" in result.stdout
 
 
+def test_check_with_two_worker_processes_gives_the_same_numbers_bit_for_bit(tmp_path):
+    write_project(tmp_path)
+    reports = []
+    for workers in ("1", "2"):
+        result = gradviz(tmp_path, "check", "model.py", "--workers", workers, "--json", "-")
+        assert result.returncode == 0, result.stderr
+        reports.append(json.loads(result.stdout)["blocks"])
+    assert reports[0] == reports[1]
+    theta, X, y = start()
+    analytic = loss_and_grads(theta, X, y)[1]["W1"]
+    assert np.array(reports[1]["W1"]["numeric"]) == pytest.approx(analytic, abs=1e-8)
+
+
 @pytest.mark.parametrize(("option", "message"), [
+    (["--workers", "0"], "argument --workers: expected a whole number >= 1 or auto; got '0'"),
     (["--method", "complex"], "method 'complex' needs the built-in gradviz Network: a custom model's "
                               "loss may not be analytic; use 'centered'"),
     (["--engine", "fast"], "engine 'fast' cannot serve this check: the fast engine needs the built-in "
