@@ -137,20 +137,15 @@ def test_sweep_defaults_to_the_first_block_of_a_model_without_examples(tmp_path)
     assert result.stderr.startswith("w[0], float64 centered:")
 
 
-def test_sweep_of_a_block_that_does_not_exist_names_the_blocks(tmp_path):
+@pytest.mark.parametrize(("option", "message"), [
+    (["--block", "W9"], "block must name a parameter among W1, b1, W2, b2; got 'W9'"),
+    (["--dtypes", "float32"], "a custom model is swept in its own dtype (float64): include it in dtypes"),
+])
+def test_a_sweep_the_model_cannot_give_is_refused_in_one_line(tmp_path, option, message):
     write_project(tmp_path)
-    result = gradviz(tmp_path, "sweep", "model.py", "--block", "W9")
+    result = gradviz(tmp_path, "sweep", "model.py", *option)
     assert result.returncode == 2
-    assert error_line(result) == ("gradviz: error: block must name a parameter among W1, b1, W2, b2; "
-                                  "got 'W9'")
-
-
-def test_sweep_in_another_dtype_is_refused_in_one_line(tmp_path):
-    write_project(tmp_path)
-    result = gradviz(tmp_path, "sweep", "model.py", "--dtypes", "float32")
-    assert result.returncode == 2
-    assert error_line(result) == ("gradviz: error: a custom model is swept in its own dtype (float64): "
-                                  "include it in dtypes")
+    assert error_line(result) == f"gradviz: error: {message}"
 
 
 # -- train ----------------------------------------------------------------------------------------
