@@ -92,7 +92,7 @@ class WindowLayout(QObject):
                 w.addDockWidget(RIGHT, dock)
                 w.tabifyDockWidget(w.check_dock, dock)
         w.check_dock.raise_()
-        QTimer.singleShot(0, self, self._presenter_sizes)
+        QTimer.singleShot(0, self, self._presenter_sizes)  # once the moved docks are laid out
 
     def _presenter_sizes(self) -> None:
         w = self.window
