@@ -7,7 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qthrottled
 
 from gradviz.core.data.problem import Problem
@@ -184,8 +193,9 @@ class MainWindow(QMainWindow):
 
     def _connect_classroom(self) -> None:
         c = self.classroom
-        for key in ("lessons", "classroom"):  # they shrink (and scroll) rather than widen the window
-            c.docks[key].setWidget(_scrolled(c.docks[key].widget()))
+        for dock in c.docks.values():  # they shrink (and scroll) rather than grow the window
+            if not isinstance(dock.widget(), QAbstractScrollArea):
+                dock.setWidget(_scrolled(dock.widget()))
         self.stale.connect_classroom()
         presenter = c.actions["presenter"]
         self.files.view_menu.addSeparator()

@@ -18,6 +18,7 @@ from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.fields import FloatField, NumberRange
 from gradviz.ui.common.scaled_label import ScaledLabel
 from gradviz.ui.common.theme import FollowsPalette, style_plot
+from gradviz.ui.common.wrapped_label import WrappedLabel
 from gradviz.ui.training.live_plots import curve_colors
 
 _LIKE = {reading: f"like the lecture's {train:g} % train / {dev:g} % dev"
@@ -64,7 +65,8 @@ class BiasVariancePanel(FollowsTraining, FollowsPalette, QWidget):
         self.train_curve = self.plot.plot([], [])
         self.dev_curve = self.plot.plot([], [])
         self.best_line = pg.InfiniteLine(angle=90, movable=False)
-        self.key = QLabel(objectName="errorPlotKey")  # the legend, outside the small plot
+        # the legend, outside the small plot; a narrow dock wraps it rather than scrolling sideways
+        self.key = WrappedLabel(objectName="errorPlotKey")
         self.key.setTextFormat(Qt.TextFormat.RichText)
         self.best_line.setVisible(False)
         self.plot.addItem(self.best_line, ignoreBounds=True)

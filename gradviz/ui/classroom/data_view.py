@@ -10,13 +10,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.teach.boundary import Plane, data_plane, decision_grid, grid_resolution
 from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.theme import FollowsPalette, style_plot
+from gradviz.ui.common.wrapped_label import WrappedLabel
 
 #: Okabe-Ito (colour-blind safe), then two more distinct colours for up to 10 classes
 CLASS_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -73,8 +74,7 @@ class DataViewPanel(FollowsTraining, FollowsPalette, QWidget):
         self.dev_points = pg.ScatterPlotItem(size=9, pxMode=True)
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.dev_points)
-        self.note = QLabel(objectName="dataViewNote")  # the legend too: a legend would hide examples
-        self.note.setWordWrap(True)
+        self.note = WrappedLabel(objectName="dataViewNote")  # the legend too: a legend would hide examples
         self.note.setTextFormat(Qt.TextFormat.RichText)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
