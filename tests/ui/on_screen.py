@@ -2,9 +2,11 @@
 simulated screen (QT_QPA_PLATFORM=offscreen:configfile=...). Not collected on their own (the name
 does not start with test_)."""
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gradviz.ui.main_window import MainWindow
+from gradviz.ui.window_layout import LEFT_MOST
 from tests.modelfiles import write_project
 from tests.ui.model_projects import DOUBLED_DW2
 
@@ -13,11 +15,42 @@ from tests.ui.model_projects import DOUBLED_DW2
 CLASSROOM_DOCKS = ("classroom", "sweep", "data")
 
 
-def test_classroom_docks_keep_the_window_inside_the_screen(qtbot, tmp_path):
-    window = MainWindow()  # a first start: sized to this screen
+def assert_whole(table) -> None:
+    """Every header word and every editor of the layer table whole and inside the table."""
+    header = table.horizontalHeader()
+    assert not table.horizontalScrollBar().isVisible()
+    for column in range(table.columnCount()):
+        assert header.sectionSize(column) >= header.sectionSizeHint(column), header.model().headerData(
+            column, Qt.Orientation.Horizontal)
+        for row in range(table.rowCount()):
+            editor = table.cellWidget(row, column)
+            assert editor.width() >= editor.sizeHint().width(), (row, column)
+            right = editor.mapTo(table.viewport(), editor.rect().topRight()).x()
+            assert right < table.viewport().width(), (row, column)
+
+
+def first_start(qtbot) -> MainWindow:
+    """The window of a first start on this screen (sized to it, the docks at their shares)."""
+    window = MainWindow()
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    return window
+
+
+def test_the_network_dock_fits_at_first_start(qtbot):
+    window = first_start(qtbot)
+    area, table = window.network_dock.widget(), window.builder.layerTable
+    # laid out: the dock has its first-start share of the width, at most LEFT_MOST
+    share = window.width() * LEFT_MOST
+    qtbot.waitUntil(lambda: table.isVisible() and 0 < window.network_dock.width() <= share)
+    assert not area.horizontalScrollBar().isVisible()
+    assert area.viewport().width() >= window.builder.minimumSizeHint().width()
+    assert_whole(table)
+
+
+def test_classroom_docks_keep_the_window_inside_the_screen(qtbot, tmp_path):
+    window = first_start(qtbot)
     available = QApplication.primaryScreen().availableGeometry()
     with qtbot.waitSignal(window.check_finished, timeout=30_000):
         assert window.load_model_file(write_project(tmp_path, model=DOUBLED_DW2), trust=True)

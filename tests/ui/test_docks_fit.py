@@ -1,5 +1,6 @@
-"""The window stays inside real screens (1024×768 projector, 1366×768 laptop) with the classroom's
-docks open: tests/ui/on_screen.py runs in a fresh process on a simulated screen of each size."""
+"""The window and its docks fit real screens (1024×768 projector, 1366×768 laptop): with the
+classroom's docks open it stays inside the screen (tests/ui/on_screen.py, run in a fresh process on
+a simulated screen of each size); the Network dock needs no sideways scrolling."""
 
 import json
 import os
@@ -8,6 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
+
+from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.main_window import MainWindow
+from tests.ui.on_screen import assert_whole
 
 ROOT = Path(__file__).resolve().parents[2]
 SIZES = [(1024, 768), (1366, 768)]
@@ -25,7 +31,39 @@ def run_on_screen(tmp_path: Path, width: int, height: int, test: str) -> subproc
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_classroom_docks_keep_the_window_on_screen(tmp_path, width, height):
-    done = run_on_screen(tmp_path, width, height, "test_classroom_docks_keep_the_window_inside_the_screen")
+@pytest.mark.parametrize("test", ["test_classroom_docks_keep_the_window_inside_the_screen",
+                                  "test_the_network_dock_fits_at_first_start"])
+def test_on_a_screen_of_this_size(tmp_path, width, height, test):
+    done = run_on_screen(tmp_path, width, height, test)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     assert "1 passed" in done.stdout
+
+
+def first_start(qtbot, width: int, height: int) -> MainWindow:
+    """A window shown for the first time at this size (the docks take their first-start shares)."""
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.resize(width, height)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_the_network_dock_fits_a_deep_network(qtbot, width, height):
+    window = first_start(qtbot, width, height)
+    area, builder, table = window.network_dock.widget(), window.builder, window.builder.layerTable
+
+    def laid_out() -> bool:  # the dock has its width (or the builder never fits: the wait fails)
+        return table.isVisible() and area.viewport().width() >= builder.minimumSizeHint().width()
+
+    qtbot.waitUntil(laid_out, timeout=2000)
+    # "hidden 10" and the table's own vertical scroll bar still fit
+    spec = window.builder.spec()
+    deep = NetworkSpec(spec.input_dim, [LayerSpec(8, "leaky_relu")] * 10 + [spec.layers[-1]], loss=spec.loss)
+    window.builder.set_spec(deep)
+    qtbot.waitUntil(lambda: table.rowCount() == 11 and table.verticalScrollBar().isVisible())
+    qtbot.waitUntil(laid_out, timeout=2000)
+    assert not area.horizontalScrollBar().isVisible()
+    assert_whole(table)

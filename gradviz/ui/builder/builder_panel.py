@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -109,14 +110,12 @@ class BuilderPanel(QWidget):
         self.dataControls.dataset_chosen.connect(self._on_dataset)
         self.dataControls.file_chosen.connect(self._on_file)
         self.dataControls.edited.connect(self._on_data_field)
-        init = QHBoxLayout()
-        init.addWidget(self.initCombo, 1)
-        init.addWidget(self.initGainInput)
         form = QFormLayout()
         form.addRow("Input size", self.inputDimInput)
         form.addRow(self.dataControls)
         form.addRow("Loss", self.lossCombo)
-        form.addRow("Init", init)
+        form.addRow("Init", self.initCombo)  # the gain below: both on one row are wider than a dock
+        form.addRow("Init gain", self.initGainInput)
 
         self.layerTable = LayerTable()
         self.layerTable.edited.connect(self._on_layer_field)
@@ -127,8 +126,11 @@ class BuilderPanel(QWidget):
         self.addLayerButton.setToolTip("Insert a hidden layer below the selected one (or before the output)")
         self.removeLayerButton = QPushButton("Remove")
         self.removeLayerButton.setToolTip("Remove the selected layer")
-        self.moveUpButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp), "Up")
-        self.moveDownButton = QPushButton(style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown), "Down")
+        # arrows without words: the row of buttons fits a narrow dock
+        self.moveUpButton = QToolButton(icon=style.standardIcon(QStyle.StandardPixmap.SP_ArrowUp),
+                                        toolTip="Move the selected layer up")
+        self.moveDownButton = QToolButton(icon=style.standardIcon(QStyle.StandardPixmap.SP_ArrowDown),
+                                          toolTip="Move the selected layer down")
         buttons = QHBoxLayout()
         for name, button, slot in (
             ("addLayerButton", self.addLayerButton, self._on_add_layer),

@@ -84,9 +84,9 @@ class DataControls(QWidget):
         grid.addWidget(QLabel("Split"), 2, 0)
         grid.addWidget(self.devSplitInput, 2, 1)
         grid.addWidget(self.splitLabel, 2, 2, 1, 2)
-        grid.addWidget(self.normalizeCheck, 3, 0, 1, 2)
-        grid.addWidget(QLabel("Check on"), 3, 2)
-        grid.addWidget(self.checkExamplesInput, 3, 3)
+        grid.addWidget(QLabel("Check on"), 3, 0)  # a row of its own: "10,000 examples" is wide
+        grid.addWidget(self.checkExamplesInput, 3, 1)
+        grid.addWidget(self.normalizeCheck, 4, 0, 1, 4, Qt.AlignmentFlag.AlignLeft)  # as wide as it shows
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(3, 1)
 

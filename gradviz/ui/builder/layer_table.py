@@ -3,7 +3,7 @@ and init. The table shows layers and reports edits; the builder decides whether 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -16,7 +16,13 @@ from superqt.utils import signals_blocked
 from gradviz.core.model.spec import ACTIVATIONS, INITS, MAX_UNITS, LayerSpec
 from gradviz.ui.common.fields import FloatField, IntField, NumberRange
 
-COLUMNS = ("Units", "Activation", "Keep prob", "Init")
+COLUMNS = ("Units", "Activation", "Keep", "Init")
+#: the header's tooltips (the header's words are short: the table fits a narrow dock)
+COLUMN_TIPS = ("Neurons in the layer", "The layer's activation function",
+               "Dropout's keep_prob: the share of units kept (1 = no dropout)",
+               "How the layer's W is drawn")
+#: columns as wide as their editors; Init takes the rest of the width
+FITTED = (0, 1, 2)
 #: rows shown before the table scrolls
 VISIBLE_ROWS = 6
 
@@ -27,12 +33,14 @@ class _LayerRow:
     def __init__(self) -> None:
         self.units = IntField(NumberRange("Units", 1, MAX_UNITS, integer=True))
         self.units.setToolTip("Neurons in this layer")
+        self.units.setButtonSymbols(IntField.ButtonSymbols.NoButtons)  # narrow: ↑/↓ keys still step
         self.activation = QComboBox()
         for name in ACTIVATIONS:
             self.activation.addItem(name, name)
         self.keep = FloatField(NumberRange("keep_prob", 0.05, 1.0))
         self.keep.setSingleStep(0.05)
         self.keep.setDecimals(2)
+        self.keep.setButtonSymbols(FloatField.ButtonSymbols.NoButtons)
         self.init = QComboBox()
         self.init.addItem("default", None)
         for name in INITS:
@@ -54,11 +62,16 @@ class LayerTable(QTableWidget):
         super().__init__(0, len(COLUMNS), parent)
         self.setObjectName("layerTable")
         self.setHorizontalHeaderLabels(COLUMNS)
+        for column, tip in enumerate(COLUMN_TIPS):
+            self.horizontalHeaderItem(column).setToolTip(tip)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.horizontalHeader()
         for column in range(len(COLUMNS)):
-            self.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents if column in FITTED
+                                        else QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it fits: see below
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.rows: list[_LayerRow] = []
 
@@ -90,6 +103,15 @@ class LayerTable(QTableWidget):
         shown = min(len(layers), VISIBLE_ROWS)
         self.setFixedHeight(self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
                             + sum(self.rowHeight(i) for i in range(shown)))
+        self.setMinimumWidth(self.needed_width())
+
+    def needed_width(self) -> int:
+        """px for every editor and header word whole: the row names, each column, the frame and the
+        vertical scroll bar (shown past VISIBLE_ROWS rows)."""
+        header = self.horizontalHeader()
+        columns = sum(max(self.sizeHintForColumn(c), header.sectionSizeHint(c)) for c in range(len(COLUMNS)))
+        scroll = self.verticalScrollBar().sizeHint().width() if len(self.rows) > VISIBLE_ROWS else 0
+        return self.verticalHeader().sizeHint().width() + columns + 2 * self.frameWidth() + scroll
 
     def _add_row(self) -> None:
         row = _LayerRow()
