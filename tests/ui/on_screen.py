@@ -3,10 +3,12 @@ simulated screen (QT_QPA_PLATFORM=offscreen:configfile=...). Not collected on th
 does not start with test_)."""
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QComboBox, QStyle, QStyleOptionComboBox
 
+from gradviz.ui.classroom.presenter import PRESENTER_SCALE, apply_presenter
 from gradviz.ui.main_window import MainWindow
-from gradviz.ui.window_layout import LEFT_MOST
+from gradviz.ui.window_layout import LEFT_MOST, RIGHT_SHARE
 from tests.modelfiles import write_project
 from tests.ui.model_projects import DOUBLED_DW2
 
@@ -63,3 +65,32 @@ def test_classroom_docks_keep_the_window_inside_the_screen(qtbot, tmp_path):
     hint = window.minimumSizeHint()
     assert hint.height() <= available.height(), hint
     assert hint.width() <= available.width(), hint
+
+
+def cut_items(combo: QComboBox) -> list[str]:
+    """The items of ``combo`` whose words are wider than the combo's text field."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                         QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+    metrics = QFontMetrics(combo.font())
+    texts = [combo.itemText(i) for i in range(combo.count())]
+    return [text for text in texts if metrics.horizontalAdvance(text) > field]
+
+
+def test_the_check_panel_combos_show_their_words(qtbot):
+    window = first_start(qtbot)
+    combos = window.check_panel.findChildren(QComboBox)
+    assert len(combos) >= 7
+    qtbot.waitUntil(lambda: window.check_dock.width() > 0 and window.check_panel.isVisible())
+    assert {combo.objectName(): cut_items(combo) for combo in combos if cut_items(combo)} == {}
+    size = QApplication.font().pointSizeF()
+    apply_presenter(window, True)
+    try:
+        # presenter view laid out: full screen, the large font, the Check dock at least its share
+        qtbot.waitUntil(lambda: window.isFullScreen() and not window.network_dock.isVisible()
+                        and combos[0].font().pointSizeF() == size * PRESENTER_SCALE
+                        and window.check_dock.width() >= window.width() * RIGHT_SHARE - 1)
+        assert {combo.objectName(): cut_items(combo) for combo in combos if cut_items(combo)} == {}
+    finally:
+        apply_presenter(window, False)

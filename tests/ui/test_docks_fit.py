@@ -1,6 +1,7 @@
 """The window and its docks fit real screens (1024×768 projector, 1366×768 laptop): with the
 classroom's docks open it stays inside the screen (tests/ui/on_screen.py, run in a fresh process on
-a simulated screen of each size); the Network dock needs no sideways scrolling."""
+a simulated screen of each size); the Network dock needs no sideways scrolling; the check panel's
+combo boxes show their whole words, in presenter view too."""
 
 import json
 import os
@@ -32,7 +33,8 @@ def run_on_screen(tmp_path: Path, width: int, height: int, test: str) -> subproc
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
 @pytest.mark.parametrize("test", ["test_classroom_docks_keep_the_window_inside_the_screen",
-                                  "test_the_network_dock_fits_at_first_start"])
+                                  "test_the_network_dock_fits_at_first_start",
+                                  "test_the_check_panel_combos_show_their_words"])
 def test_on_a_screen_of_this_size(tmp_path, width, height, test):
     done = run_on_screen(tmp_path, width, height, test)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]

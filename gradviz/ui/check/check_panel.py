@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -48,10 +49,22 @@ SAMPLE_MAX = 10_000_000
 DEFAULT_LAMBDA = 0.1  # λ offered when regularization is switched on
 STALE_TEXT = "changed: run again"  # short: the progress bar shows one line
 DEFAULT_EPSILON = 1e-7  # ε offered when leaving the complex step with an ε too small for differences
-METHOD_NAMES = {"centered": "centered", "forward": "one-sided (forward)",
+# the combos' words are short (a narrow dock, presenter view's large font); their items' tooltips
+# say the rest
+METHOD_NAMES = {"centered": "centered", "forward": "one-sided",
                 "complex": "complex step", "richardson": "Richardson"}
-DROPOUT_NAMES = {"off": "off (keep_prob = 1)", "frozen": "frozen mask", "resample": "resample"}
-TERM_NAMES = {"all": "all terms", "data": "data loss only", "reg": "regularization only"}
+METHOD_TIPS = {"centered": "(J(θ+ε) − J(θ−ε)) / 2ε: error of order ε²",
+               "forward": "one-sided forward difference (J(θ+ε) − J(θ)) / ε: error of order ε",
+               "complex": "Im J(θ + iε) / ε: no cancellation, so ε can be tiny (needs complex-safe code)",
+               "richardson": "Richardson extrapolation of centered differences at ε and 2ε: "
+                             "error of order ε⁴"}
+DROPOUT_NAMES = {"off": "off", "frozen": "frozen", "resample": "resample"}
+DROPOUT_TIPS = {"off": "no dropout in the check (keep_prob = 1 everywhere)",
+                "frozen": "one dropout mask, frozen for every evaluation: a fair check",
+                "resample": "a fresh mask per evaluation: shows why checks fail with dropout"}
+TERM_NAMES = {"all": "all terms", "data": "data loss", "reg": "reg. term"}
+TERM_TIPS = {"all": "J = data loss + regularization term", "data": "the data loss only",
+             "reg": "the regularization term only"}
 REGULARIZATION_NAMES = {"none": "none", "l2": "L2", "l1": "L1"}
 SEVERAL = "several"  # the bug combo's item for several bugs planted together
 
@@ -65,13 +78,16 @@ def _bug_text(check: CheckSettings) -> str:
     return ", ".join(map(str, check.bugs)) or "none"
 
 
-def _combo(object_name: str, items: dict[str, str]) -> QComboBox:
+def _combo(object_name: str, items: dict[str, str], tips: dict[str, str] | None = None) -> QComboBox:
+    """A combo of ``items`` (data: text), each with its tooltip from ``tips``."""
     combo = QComboBox(objectName=object_name)
     # narrow docks: the combo may be narrower than its longest item (the popup shows it whole)
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(8)
     for data, text in items.items():
         combo.addItem(text, data)
+        if tips and data in tips:
+            combo.setItemData(combo.count() - 1, tips[data], Qt.ItemDataRole.ToolTipRole)
     return combo
 
 
@@ -108,17 +124,16 @@ class CheckPanel(QWidget):
         self.epsilon_slider.setRange(-100, -10)  # tenths of a decade: log10(ε) × 10
         self.epsilon_slider.setToolTip("ε on a log scale, 1e-10 to 1e-1")
         self.precision_combo = _combo("precisionCombo", {d: d for d in DTYPES})
-        self.method_combo = _combo("methodCombo", METHOD_NAMES)
+        self.method_combo = _combo("methodCombo", METHOD_NAMES, METHOD_TIPS)
         self.dropout_check = QCheckBox("check with dropout", objectName="dropoutCheck")
         self.dropout_check.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
-        self.dropout_mode_combo = _combo("dropoutModeCombo", DROPOUT_NAMES)
-        self.dropout_mode_combo.setToolTip(
-            "frozen: one dropout mask for every evaluation (a fair check);\n"
-            "resample: a fresh mask per evaluation (shows why checks fail with dropout)")
+        self.dropout_mode_combo = _combo("dropoutModeCombo", DROPOUT_NAMES, DROPOUT_TIPS)
+        self.dropout_mode_combo.setToolTip("\n".join(f"{DROPOUT_NAMES[key]}: {tip}"
+                                                     for key, tip in DROPOUT_TIPS.items()))
         self.regularization_combo = _combo("regularizationCombo", REGULARIZATION_NAMES)
         self.lambda_input = NumberInput(0.0, NumberRange("λ", 0.0, LAMBDA_MAX), "lambdaInput")
         self.lambda_input.setToolTip("Regularization strength λ: J += λ/(2m)·Σ‖W‖²")
-        self.terms_combo = _combo("termsCombo", TERM_NAMES)
+        self.terms_combo = _combo("termsCombo", TERM_NAMES, TERM_TIPS)
         self.bug_combo = _combo("bugCombo", {"": "none", **{k: k for k in BUG_KINDS}})
         for i, description in enumerate(BUG_KINDS.values(), start=1):
             self.bug_combo.setItemData(i, description, Qt.ItemDataRole.ToolTipRole)
@@ -157,11 +172,10 @@ class CheckPanel(QWidget):
         loss.addRow("terms", self.terms_combo)
         loss.addRow(self.dropout_check)
         loss.addRow("dropout mode", self.dropout_mode_combo)
-        bug = QHBoxLayout()
-        bug.addWidget(self.bug_combo, 1)
-        bug.addWidget(self.bug_layer_spin)
         extra = QFormLayout()
-        extra.addRow("plant a bug", bug)
+        extra.addRow(QLabel("plant a bug"))
+        extra.addRow(self.bug_combo)  # the whole width: bug names are long
+        extra.addRow("", self.bug_layer_spin)
         extra.addRow("components per block", self.sample_input)
         extra.addRow("workers", self.workers_combo)
         settings = QWidget(objectName="checkSettings")
