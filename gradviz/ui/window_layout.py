@@ -22,7 +22,7 @@ LEFT_MOST = 0.35
 #: presenter view: the editing docks step aside; the right column keeps Check and Training, and
 #: takes these as tabs if they were open; the bottom docks keep at most this share of the height
 PRESENTER_HIDES = ("networkDock", "inspectorDock")
-PRESENTER_TABS = ("classroomDock", "explanationDock", "lessonsDock")
+PRESENTER_TABS = ("classroomDock", "explanationDock", "lessonsDock", "dataDock")
 PRESENTER_BOTTOM = 0.3
 
 RIGHT = Qt.DockWidgetArea.RightDockWidgetArea

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gradviz.core.model.spec import LayerSpec, NetworkSpec
+from gradviz.ui.classroom.presenter import apply_presenter
 from gradviz.ui.main_window import MainWindow
 from tests.ui.on_screen import assert_whole
 
@@ -69,3 +70,17 @@ def test_the_network_dock_fits_a_deep_network(qtbot, width, height):
     qtbot.waitUntil(laid_out, timeout=2000)
     assert not area.horizontalScrollBar().isVisible()
     assert_whole(table)
+
+
+def test_presenter_view_gathers_the_open_side_docks_in_tabs_beside_check(qtbot, window):
+    for key in ("classroom", "data"):
+        window.classroom.show_dock(key)
+    quiz, data = window.classroom.docks["classroom"], window.classroom.docks["data"]
+    apply_presenter(window, True)
+    try:
+        qtbot.waitUntil(lambda: {quiz, data} <= set(window.tabifiedDockWidgets(window.check_dock)))
+        assert window.check_dock.isVisible()  # Check in front, the others a click away
+        assert not window.network_dock.isVisible()
+    finally:
+        apply_presenter(window, False)
+    qtbot.waitUntil(lambda: window.dockWidgetArea(data) != window.dockWidgetArea(quiz))  # back
