@@ -175,7 +175,7 @@ class CheckPanel(QWidget):
         extra = QFormLayout()
         extra.addRow(QLabel("plant a bug"))
         extra.addRow(self.bug_combo)  # the whole width: bug names are long
-        extra.addRow("", self.bug_layer_spin)
+        extra.addRow("at", self.bug_layer_spin)
         extra.addRow("components per block", self.sample_input)
         extra.addRow("workers", self.workers_combo)
         settings = QWidget(objectName="checkSettings")
