@@ -27,6 +27,7 @@ def assert_whole(table) -> None:
         for row in range(table.rowCount()):
             editor = table.cellWidget(row, column)
             assert editor.width() >= editor.sizeHint().width(), (row, column)
+            assert editor.height() >= editor.sizeHint().height(), (row, column)
             right = editor.mapTo(table.viewport(), editor.rect().topRight()).x()
             assert right < table.viewport().width(), (row, column)
 

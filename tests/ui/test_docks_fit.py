@@ -84,3 +84,18 @@ def test_presenter_view_gathers_the_open_side_docks_in_tabs_beside_check(qtbot, 
     finally:
         apply_presenter(window, False)
     qtbot.waitUntil(lambda: window.dockWidgetArea(data) != window.dockWidgetArea(quiz))  # back
+
+
+def test_the_layer_table_widens_with_presenter_views_font(qtbot, window):
+    table = window.builder.layerTable
+    normal = table.minimumWidth()
+    apply_presenter(window, True)
+    try:
+        window.showNormal()
+        window.resize(1366, 768)
+        window.network_dock.show()  # the teacher brings the builder back
+        qtbot.waitUntil(lambda: table.isVisible() and table.minimumWidth() > normal)
+        qtbot.waitUntil(lambda: table.width() >= table.minimumWidth())
+        assert_whole(table)
+    finally:
+        apply_presenter(window, False)

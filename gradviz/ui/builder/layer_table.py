@@ -99,8 +99,14 @@ class LayerTable(QTableWidget):
                 row.init.setCurrentIndex(row.init.findData(layer.init))
         if current >= len(layers):
             self.setCurrentCell(len(layers) - 1, 0)
-        # as tall as its rows (up to VISIBLE_ROWS, then it scrolls)
-        shown = min(len(layers), VISIBLE_ROWS)
+        self._fit()
+
+    def _fit(self) -> None:
+        """Rows as tall as their editors, the table as tall as its rows (up to VISIBLE_ROWS, then it
+        scrolls) and as wide as needed_width."""
+        for i, row in enumerate(self.rows):
+            self.setRowHeight(i, max(row.units.sizeHint().height(), row.init.sizeHint().height()) + 4)
+        shown = min(len(self.rows), VISIBLE_ROWS)
         self.setFixedHeight(self.horizontalHeader().sizeHint().height() + 2 * self.frameWidth()
                             + sum(self.rowHeight(i) for i in range(shown)))
         self.setMinimumWidth(self.needed_width())
@@ -113,6 +119,11 @@ class LayerTable(QTableWidget):
         scroll = self.verticalScrollBar().sizeHint().width() if len(self.rows) > VISIBLE_ROWS else 0
         return self.verticalHeader().sizeHint().width() + columns + 2 * self.frameWidth() + scroll
 
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):  # presenter view, theme
+            self._fit()
+
     def _add_row(self) -> None:
         row = _LayerRow()
         index = self.rowCount()
@@ -120,7 +131,6 @@ class LayerTable(QTableWidget):
         for column, widget in enumerate(row.widgets):
             self.setCellWidget(index, column, widget)
             widget.installEventFilter(self)
-        self.setRowHeight(index, max(row.units.sizeHint().height(), row.init.sizeHint().height()) + 4)
         report = self._report
         row.units.valueChanged.connect(lambda v: report(row, "units", v))
         row.activation.currentIndexChanged.connect(
