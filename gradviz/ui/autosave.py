@@ -114,6 +114,7 @@ class Autosaver(QObject):
         self.key = uuid.uuid4().hex
         self.files = _files(self.folder, self.key)
         self._lock: QLockFile | None = None
+        # a save deadline that save_now() and discard() clear (stop), not a repaint throttle
         self._timer = QTimer(self, singleShot=True, interval=AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
 

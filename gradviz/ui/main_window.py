@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QTabWidget, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import DataSettings, Session
@@ -102,8 +103,6 @@ class MainWindow(QMainWindow):
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.check_dock, self.training_dock)
         self.check_dock.raise_()
-        self._params_timer = QTimer(self, singleShot=True, interval=PARAMS_MS)
-        self._params_timer.timeout.connect(self._show_params)
         self.statusBar().showMessage("Ready")
         self._connect()
         self.model_file = ModelFileMode(self)
@@ -180,7 +179,7 @@ class MainWindow(QMainWindow):
         self.document.data_edited(data)
 
     def _on_trained(self, _record=None) -> None:
-        self._params_timer.start()
+        self._follow_params()
         self.stale.changed("training")
 
     def _connect_classroom(self) -> None:
@@ -292,6 +291,8 @@ class MainWindow(QMainWindow):
     def _show_params(self) -> None:
         """Colour the schematic by the current weights."""
         self.builder.set_params(None if self.problem is None else self.problem.net.params)
+
+    _follow_params = qthrottled(_show_params, timeout=PARAMS_MS, leading=False)
 
     def update_title(self, *_) -> None:
         self.setWindowTitle(f"{self.model_file.name() or self.document.name()}[*] — gradviz")

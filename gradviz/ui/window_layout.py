@@ -95,7 +95,7 @@ class WindowLayout(QObject):
                 w.tabifyDockWidget(w.check_dock, dock)
         w.check_dock.raise_()
         w.heatmap.set_font_scale(PRESENTER_SCALE)
-        QTimer.singleShot(0, self, self._presenter_sizes)
+        QTimer.singleShot(0, self, self._presenter_sizes)  # once the moved docks are laid out
 
     def _presenter_sizes(self) -> None:
         w = self.window

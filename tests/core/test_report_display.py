@@ -134,9 +134,8 @@ def test_a_correct_report_shows_no_worst_components():
 
 
 def test_the_readme_notebook_walkthrough_on_the_coursera_assignment():
-    from test_function_model import backward_propagation_n, forward_propagation_n, gradient_check_n_test_case
-
     import gradviz
+    from tests.coursera import backward_propagation_n, forward_propagation_n, gradient_check_n_test_case
 
     X, Y, parameters = gradient_check_n_test_case()
     model = gradviz.propagation_model(forward_propagation_n, backward_propagation_n, parameters, X, Y)

@@ -13,6 +13,7 @@ from gradviz.core.teach.sanity import (
     _variant,
     initial_loss_check,
     overfit_check,
+    overfit_model_check,
     regularization_check,
     run_sanity_checks,
 )
@@ -313,3 +314,43 @@ def test_overfit_arguments_are_whole_numbers_of_at_least_one(kwargs, message):
     with pytest.raises(ValueError, match=exactly(message)):
         overfit_check(small_spec(), X12, Y12, **kwargs)
     assert overfit_check(small_spec(), X12, Y12, n=1, iterations=1).observed >= 0
+
+
+class Bowl:
+    """J = Σ w², whose minimum 0 Adam reaches; X and y are ignored."""
+
+    def __init__(self, w):
+        self.params = {"w": np.array(w, dtype=np.float64)}
+
+    def loss(self, X, y):
+        w = self.params["w"]
+        return float(np.sum(w**2)), {"w": 2 * w}
+
+
+def test_any_model_overfits_with_adam_and_gets_its_parameters_back():
+    model = Bowl([0.3, -0.2])
+    before = model.params["w"]
+    result = overfit_model_check(model, None, None)
+    w, losses = np.array([0.3, -0.2]), []
+    m = v = np.zeros(2)
+    for t in range(1, 1001):  # Adam, lr 0.01, written here
+        losses.append(float(np.sum(w**2)))
+        if losses[-1] < 0.05:
+            break
+        g = 2 * w
+        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g
+        w = w - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    assert result.ok
+    np.testing.assert_allclose(result.curve, losses, rtol=1e-12)
+    assert result.message.endswith(f"in {len(losses)} iterations: the model can overfit a tiny subset.")
+    assert model.params["w"] is before
+    assert before.tolist() == [0.3, -0.2]
+
+
+def test_a_model_whose_loss_cannot_fall_is_told_about_its_regularization():
+    model = Bowl([0.3, -0.2])
+    model.loss = lambda X, y: (float(np.sum(model.params["w"] ** 2)) + 1.0, {"w": 2 * model.params["w"]})
+    result = overfit_model_check(model, None, None, iterations=5)
+    assert not result.ok
+    assert "after 5 iterations" in result.message
+    assert "if your loss adds regularization, set it to 0 for this check" in result.message

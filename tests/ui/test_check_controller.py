@@ -127,6 +127,19 @@ def test_a_change_greys_the_result_until_the_next_run(qtbot, user, window):
     assert window.stale_note() == NOTES["training"]
 
 
+def test_progress_reaches_the_heatmap_while_the_check_runs(qtbot, window, tmp_path):
+    spec = NetworkSpec(200, [LayerSpec(256, "tanh"), LayerSpec(3, "linear")])  # over a minute
+    Session(spec, DataSettings("blobs", m=60), CheckSettings(dropout="resample")).save(tmp_path / "s.json")
+    assert window.load_session(tmp_path / "s.json")
+    with qtbot.waitSignal(window.runner.progressed, timeout=10_000) as progress:
+        window.run_check()
+    assert window.is_checking()  # delivered in batches as the check goes, not only at its end
+    done = progress.args[0][-1].done
+    qtbot.waitUntil(lambda: np.isfinite(window.heatmap.image("W1")).sum() >= done)
+    with qtbot.waitSignal(window.check_cancelled, timeout=5_000):
+        window.cancel_check()
+
+
 def test_a_change_during_a_check_leaves_its_report_stale(qtbot, user, window, tmp_path):
     spec = NetworkSpec(60, [LayerSpec(120, "tanh"), LayerSpec(3, "linear")])
     settings = CheckSettings(dropout="resample", sample=300)  # the reference loop: progress chunks

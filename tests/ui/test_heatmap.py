@@ -98,6 +98,18 @@ def test_fills_in_progressively(view):
     assert shown.flat[:5].all()
 
 
+def test_a_burst_of_progress_is_painted_once(view, qtbot, monkeypatch):
+    view.begin({"W1": np.ones((4, 3)), "b1": np.ones((4, 1))})
+    plot = view.block_plot("W1")
+    paints = []
+    monkeypatch.setattr(plot, "paint", lambda shown, *args: paints.append(np.isfinite(shown).sum()))
+    for i in range(12):
+        chunk = CheckProgress(i + 1, 16, "W1", np.array([i]), np.ones(1), np.zeros(1, dtype=bool))
+        view.add_progress([chunk])
+    assert paints == []  # nothing is painted per chunk
+    qtbot.waitUntil(lambda: paints == [12])
+
+
 def test_hover_shows_values_and_click_pins_them(user, window, qtbot):
     report = user.run_check()
     viewport = window.heatmap.viewport()

@@ -87,6 +87,20 @@ def test_training_steps_reach_the_window_and_check_now_uses_the_trained_paramete
     assert not np.allclose(trained.blocks["W1"].analytic, first.blocks["W1"].analytic)
 
 
+def test_the_schematic_follows_training_steps(user, window, monkeypatch):
+    shown = []
+    monkeypatch.setattr(window.builder, "set_params", shown.append)
+    user.find(QWidget, "trainingDock").raise_()
+    with user.qtbot.waitSignal(window.training_step, timeout=5_000) as step:
+        user.click("stepButton")
+    user.qtbot.waitUntil(lambda: len(shown) == 1)
+    for _ in range(5):  # a burst of steps: one redraw, a moment later
+        window.training_panel.training_step.emit(step.args[0])
+    assert len(shown) == 1
+    user.qtbot.waitUntil(lambda: len(shown) == 2)
+    assert shown[-1] is window.problem.net.params
+
+
 def test_training_during_a_check_leaves_the_check_alone(user, window, tmp_path):
     assert window.load_session(big_session(tmp_path / "big.gradviz.json"))
     before = window.problem.net.params["W1"].copy()

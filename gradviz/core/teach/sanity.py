@@ -27,6 +27,7 @@ __all__ = [
     "initial_loss_check",
     "iter_sanity_checks",
     "overfit_check",
+    "overfit_model_check",
     "regularization_check",
     "run_sanity_checks",
 ]
@@ -194,30 +195,56 @@ def overfit_check(
     X, y = validate_data(spec, X, y)
     if isinstance(n, bool) or not isinstance(n, Integral) or n < 1:
         raise ValueError(f"n must be a whole number of examples >= 1; got {n!r}")
-    if isinstance(iterations, bool) or not isinstance(iterations, Integral) or iterations < 1:
-        raise ValueError(f"iterations must be a whole number >= 1; got {iterations!r}")
+    _whole_number("iterations", iterations)
     m = X.shape[1]
     idx = np.sort(np.random.default_rng(seed).choice(m, size=min(n, m), replace=False))
     X_small = X[:, idx]
     y_small = y[idx] if y.ndim == 1 else y[:, idx]
     trainer = Trainer(_network(spec, params, l2=0.0, l1=0.0), X_small, y_small,
                       optimizer="adam", lr=lr, seed=seed)
+    return _overfit(trainer, f"{idx.size} examples", iterations, threshold, "the network")
+
+
+def overfit_model_check(
+    model, X, y, iterations: int = 1000, *, lr: float = 0.01, threshold: float = OVERFIT_THRESHOLD
+) -> SanityResult:
+    """``overfit_check`` for any model of the protocol (``.params``, ``.loss(X, y)``): train it
+    (Adam, full batch) on X and y as given, its loss as written (regularization included);
+    ok when the loss falls below ``threshold``. The model's parameters are restored afterwards."""
+    _whole_number("iterations", iterations)
+    trainer = Trainer(model, X, y, optimizer="adam", lr=lr)
+    try:
+        return _overfit(trainer, "the given examples", iterations, threshold, "the model",
+                        "; if your loss adds regularization, set it to 0 for this check")
+    finally:
+        trainer.reset()
+
+
+def _whole_number(name: str, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+        raise ValueError(f"{name} must be a whole number >= 1; got {value!r}")
+
+
+def _overfit(trainer: Trainer, examples: str, iterations: int, threshold: float, what: str,
+             hint: str = "") -> SanityResult:
+    """Run ``trainer`` until its loss falls below ``threshold`` or ``iterations`` have run."""
     losses = []
     for record in trainer.steps(iterations):
         losses.append(record.loss)
         if record.loss < threshold:
             break
     curve = np.array(losses)
-    loss, done, count = (losses[-1] if losses else math.inf), len(losses), idx.size
+    loss, done = (losses[-1] if losses else math.inf), len(losses)
     ok = loss < threshold
     if ok:
-        message = (f"The loss on {count} examples fell to {loss:.4g} (below {threshold:g}) in {done} "
-                   "iterations: the network can overfit a tiny subset.")
+        message = (f"The loss on {examples} fell to {loss:.4g} (below {threshold:g}) in {done} "
+                   f"iterations: {what} can overfit a tiny subset.")
     elif trainer.stop_reason is not None:
-        message = f"Training on {count} examples stopped: {trainer.stop_reason}."
+        message = f"Training on {examples} stopped: {trainer.stop_reason}."
     else:
-        message = (f"The loss on {count} examples is still {loss:.4g} after {done} iterations (it should "
-                   f"fall below {threshold:g}): look for a bug before training on the full data.")
+        message = (f"The loss on {examples} is still {loss:.4g} after {done} iterations (it should "
+                   f"fall below {threshold:g}){hint}: look for a bug before training on the full "
+                   "data.")
     return SanityResult("overfit a tiny subset", threshold, loss, ok, message, curve=curve)
 
 

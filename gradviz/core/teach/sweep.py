@@ -168,10 +168,15 @@ def _components(shape: tuple[int, ...], index) -> tuple[np.ndarray, tuple[int, .
     return np.array([flat]), position
 
 
+def own_dtype(model) -> str:
+    """The dtype a model other than the built-in Network is swept in: its first block's."""
+    return str(next(iter(model.params.values())).dtype)
+
+
 def _objectives(model, X, y, dtypes: list[str], notes: list[str]):
     """Yield (dtype, objective in that dtype, float64 analytic gradient at the same θ)."""
     if not isinstance(model, Network):
-        own = str(next(iter(model.params.values())).dtype)
+        own = own_dtype(model)
         skipped = [d for d in dtypes if d != own]
         if own not in dtypes:
             raise ValueError(f"a custom model is swept in its own dtype ({own}): include it in dtypes")

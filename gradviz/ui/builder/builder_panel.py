@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from gradviz.core.data.datasets import load_dataset
 from gradviz.core.data.session import DataSettings
@@ -229,20 +230,17 @@ class BuilderPanel(QWidget):
     def _show_widgets(self, state: BuilderState) -> None:
         """Make every editor show ``state`` (without emitting edits)."""
         editors = [self.inputDimInput, self.lossCombo, self.initCombo, self.initGainInput]
-        for widget in editors:
-            widget.blockSignals(True)
-        self.inputDimInput.setValue(state.input_dim)
-        fixed_size = bool(state.data.path) or state.data.dataset in TWO_D
-        self.inputDimInput.setEnabled(not fixed_size)
-        self.inputDimInput.setToolTip(
-            "Set by the data file" if state.data.path else
-            f"The {state.data.dataset} data is 2-D; choose blobs for other sizes" if fixed_size else
-            "Features per example (n[0])")
-        self.lossCombo.setCurrentIndex(LOSSES.index(state.loss))
-        self.initCombo.setCurrentIndex(INITS.index(state.init))
-        self.initGainInput.setValue(state.init_gain)
-        for widget in editors:
-            widget.blockSignals(False)
+        with signals_blocked(*editors):
+            self.inputDimInput.setValue(state.input_dim)
+            fixed_size = bool(state.data.path) or state.data.dataset in TWO_D
+            self.inputDimInput.setEnabled(not fixed_size)
+            self.inputDimInput.setToolTip(
+                "Set by the data file" if state.data.path else
+                f"The {state.data.dataset} data is 2-D; choose blobs for other sizes" if fixed_size else
+                "Features per example (n[0])")
+            self.lossCombo.setCurrentIndex(LOSSES.index(state.loss))
+            self.initCombo.setCurrentIndex(INITS.index(state.init))
+            self.initGainInput.setValue(state.init_gain)
         self.dataControls.show_settings(state.data)
         self.layerTable.show_layers(state.layers)
         self._sync_buttons()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QGridLayout, QLabel, QWidget
+from superqt.utils import signals_blocked
 
 from gradviz.core.data.datasets import DATASETS, DEFAULT_CLASSES, DEFAULT_NOISE
 from gradviz.core.data.session import DataSettings
@@ -96,19 +97,17 @@ class DataControls(QWidget):
     def show_settings(self, data: DataSettings) -> None:
         """Show ``data`` (the noise of a file is not editable) without emitting."""
         self._data = data
-        for widget in self.editors():
-            widget.blockSignals(True)
-        from_file = bool(data.path)
-        self._fill_dataset_combo(data)
-        self.examplesInput.setValue(data.m)
-        self.noiseInput.setValue(DEFAULT_NOISE.get(data.dataset, 0.0) if data.noise is None else data.noise)
-        self.devSplitInput.setValue(round(100 * data.dev_fraction))
-        self.normalizeCheck.setChecked(data.normalize)
-        self.checkExamplesInput.setValue(data.check_examples)
-        for widget in (self.examplesInput, self.noiseInput):
-            widget.setEnabled(not from_file)
-        for widget in self.editors():
-            widget.blockSignals(False)
+        with signals_blocked(*self.editors()):
+            from_file = bool(data.path)
+            self._fill_dataset_combo(data)
+            self.examplesInput.setValue(data.m)
+            noise = DEFAULT_NOISE.get(data.dataset, 0.0) if data.noise is None else data.noise
+            self.noiseInput.setValue(noise)
+            self.devSplitInput.setValue(round(100 * data.dev_fraction))
+            self.normalizeCheck.setChecked(data.normalize)
+            self.checkExamplesInput.setValue(data.check_examples)
+            for widget in (self.examplesInput, self.noiseInput):
+                widget.setEnabled(not from_file)
         n_dev = min(max(round(data.m * data.dev_fraction), 1), data.m - 1)  # as datasets.split
         self.splitLabel.setText("from the file" if from_file else f"{data.m - n_dev:,} train · {n_dev:,} dev")
         self.checkExamplesInput.setSuffix(" example" if data.check_examples == 1 else " examples")

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from gradviz.core.model.spec import ACTIVATIONS, INITS, MAX_UNITS, LayerSpec
 from gradviz.ui.common.fields import FloatField, IntField, NumberRange
@@ -75,17 +76,14 @@ class LayerTable(QTableWidget):
         last = len(layers) - 1
         self.setVerticalHeaderLabels([f"hidden {i + 1}" for i in range(last)] + ["output"])
         for i, (row, layer) in enumerate(zip(self.rows, layers, strict=True)):
-            for widget in row.widgets:
-                widget.blockSignals(True)
-            row.units.setValue(layer.units)
-            row.activation.setCurrentIndex(ACTIVATIONS.index(layer.activation))
-            row.keep.setValue(layer.keep_prob)
-            row.keep.setEnabled(i != last)
-            row.keep.setToolTip("Dropout is for hidden layers; the output keeps every unit" if i == last
-                                else "Dropout keep probability (1 = no dropout)")
-            row.init.setCurrentIndex(row.init.findData(layer.init))
-            for widget in row.widgets:
-                widget.blockSignals(False)
+            with signals_blocked(*row.widgets):
+                row.units.setValue(layer.units)
+                row.activation.setCurrentIndex(ACTIVATIONS.index(layer.activation))
+                row.keep.setValue(layer.keep_prob)
+                row.keep.setEnabled(i != last)
+                row.keep.setToolTip("Dropout is for hidden layers; the output keeps every unit" if i == last
+                                    else "Dropout keep probability (1 = no dropout)")
+                row.init.setCurrentIndex(row.init.findData(layer.init))
         if current >= len(layers):
             self.setCurrentCell(len(layers) - 1, 0)
         # as tall as its rows (up to VISIBLE_ROWS, then it scrolls)

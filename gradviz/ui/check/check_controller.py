@@ -64,6 +64,7 @@ class CheckController(QObject):
         self._pending: CheckReport | None = None
         self._changed_during: str | None = None  # a settings change while the check ran
         self._first_progress: tuple[int, float] | None = None  # (done, stamp) of the check's first
+        # a deferral to the next event-loop turn that _flush() can overtake, not a throttle
         self._emit = QTimer(self, singleShot=True, interval=0)
         self._emit.timeout.connect(self._flush)
         r = self.runner

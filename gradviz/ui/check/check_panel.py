@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from gradviz.core.data.session import CheckSettings
 from gradviz.core.model.bugs import BUG_KINDS, Bug
@@ -295,28 +296,25 @@ class CheckPanel(QWidget):
                    self.sample_input, self.dropout_check, self.dropout_mode_combo, self.bug_combo,
                    self.bug_layer_spin, self.precision_combo, self.regularization_combo,
                    self.lambda_input)
-        for w in widgets:
-            w.blockSignals(True)
-        check = state.check
-        self.epsilon_input.set_range_rule(epsilon_rule(check.method))
-        self.epsilon_input.set_value(check.epsilon)
-        self.epsilon_slider.setValue(round(10 * math.log10(check.epsilon)))
-        _select(self.method_combo, check.method)
-        _select(self.terms_combo, check.terms)
-        self.sample_input.setValue(check.sample or 0)
-        _select(self.dropout_mode_combo, check.dropout)
-        self.dropout_check.setChecked(check.dropout != "off")
-        bugs = check.bugs
-        bug = bugs[0] if len(bugs) == 1 else None
-        self._show_several(bugs)
-        _select(self.bug_combo, SEVERAL if len(bugs) > 1 else bug.kind if bug else "")
-        if bug:
-            self.bug_layer_spin.setValue(bug.layer)
-        _select(self.precision_combo, state.dtype)
-        _select(self.regularization_combo, state.regularization)
-        self.lambda_input.set_value(state.lam)
-        for w in widgets:
-            w.blockSignals(False)
+        with signals_blocked(*widgets):
+            check = state.check
+            self.epsilon_input.set_range_rule(epsilon_rule(check.method))
+            self.epsilon_input.set_value(check.epsilon)
+            self.epsilon_slider.setValue(round(10 * math.log10(check.epsilon)))
+            _select(self.method_combo, check.method)
+            _select(self.terms_combo, check.terms)
+            self.sample_input.setValue(check.sample or 0)
+            _select(self.dropout_mode_combo, check.dropout)
+            self.dropout_check.setChecked(check.dropout != "off")
+            bugs = check.bugs
+            bug = bugs[0] if len(bugs) == 1 else None
+            self._show_several(bugs)
+            _select(self.bug_combo, SEVERAL if len(bugs) > 1 else bug.kind if bug else "")
+            if bug:
+                self.bug_layer_spin.setValue(bug.layer)
+            _select(self.precision_combo, state.dtype)
+            _select(self.regularization_combo, state.regularization)
+            self.lambda_input.set_value(state.lam)
         self.bug_layer_spin.setEnabled(bug is not None)
         self.lambda_input.setEnabled(state.regularization != "none")
         restrict(self, self._model_file[1], self._model_file[0])

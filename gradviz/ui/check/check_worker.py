@@ -9,8 +9,8 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
-from superqt.utils import GeneratorWorker
+from PySide6.QtCore import QObject, Signal
+from superqt.utils import GeneratorWorker, qthrottled
 
 from gradviz.core.check.gradcheck import (
     CheckProgress,
@@ -136,9 +136,6 @@ class CheckRunner(QObject):
         self._worker: ClosingWorker | None = None
         self._pending: list[CheckProgress] = []
         self._t0 = 0.0
-        self._timer = QTimer(self)
-        self._timer.setInterval(UPDATE_MS)
-        self._timer.timeout.connect(self._flush)
 
     def is_running(self) -> bool:
         return self._worker is not None
@@ -159,7 +156,6 @@ class CheckRunner(QObject):
         worker.errored.connect(lambda exc, w=worker: self._on_errored(w, exc))
         worker.finished.connect(lambda w=worker: self._on_finished(w))
         self._worker, self._pending, self._t0 = worker, [], time.perf_counter()
-        self._timer.start()
         worker.start()
 
     def cancel(self, wait: bool = False, timeout: float = 5.0) -> None:
@@ -179,6 +175,7 @@ class CheckRunner(QObject):
             return
         if isinstance(item, CheckProgress):
             self._pending.append(item)
+            self._flush_soon()
         else:
             self.started_check.emit(item)
 
@@ -205,9 +202,10 @@ class CheckRunner(QObject):
         if worker is self._worker:
             self._worker = None
             self._pending = []
-            self._timer.stop()
+            self._flush_soon.cancel()
 
     def _flush(self) -> None:
+        """Emit progressed with the chunks received since the last time."""
         if not self._pending:
             return
         chunks, self._pending = self._pending, []
@@ -215,3 +213,6 @@ class CheckRunner(QObject):
         elapsed = time.perf_counter() - self._t0
         left = elapsed * (last.total - last.done) / last.done if last.done else float("nan")
         self.progressed.emit(chunks, left)
+
+    #: progress at most every UPDATE_MS while chunks keep coming
+    _flush_soon = qthrottled(_flush, timeout=UPDATE_MS, leading=False)

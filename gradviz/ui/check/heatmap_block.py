@@ -148,6 +148,7 @@ class BlockPlot:
             self.image.clear()
             return
         rows, cols = shown.shape
+        # pooled by hand, not ImageItem's autoDownsample: it averages, hiding one wrong component
         self.image.setImage(pool(shown, mode), autoLevels=False, levels=levels,
                             rect=QRectF(0, 0, cols, rows))
 

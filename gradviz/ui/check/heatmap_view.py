@@ -15,9 +15,10 @@ import numpy as np
 import pyqtgraph as pg
 import shiboken6
 from pyqtgraph.exporters import ImageExporter
-from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QFont, QFontInfo, QFontMetrics, QPalette
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from gradviz.core.check.gradcheck import CheckProgress
 from gradviz.core.report.check_report import BlockResult, CheckReport, relative_error
@@ -68,8 +69,6 @@ class HeatmapView(pg.GraphicsLayoutWidget):
         self._font_scale = 1.0
         self._base_pt = QFontInfo(self.font()).pointSizeF()
         self._grid = (0, 0)  # rows, columns of the plot grid (colour bar excluded)
-        self._paint_timer = QTimer(self, singleShot=True, interval=PAINT_MS)
-        self._paint_timer.timeout.connect(self._paint_progress)
         self._colour_bar = ColourBar()
         self._bar = self._colour_bar.item
         self._empty = EmptyOverlay(self)
@@ -133,7 +132,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
     # -- data ----------------------------------------------------------------------------------
     def begin(self, analytic: dict[str, np.ndarray]) -> None:
         """A new check: dθ known for every block, nothing checked yet."""
-        self._paint_timer.stop()
+        self._paint_progress.cancel()
         self._unpainted.clear()
         shapes = {k: np.shape(v) for k, v in analytic.items()}
         if shapes != self.shapes():
@@ -168,10 +167,11 @@ class HeatmapView(pg.GraphicsLayoutWidget):
                     self._values[chunk.block].flat[chunk.flat] = np.clip(np.log10(rel), *REL_LEVELS)
         self._outdated |= changed
         self._unpainted |= changed
-        if not self._paint_timer.isActive():
-            self._paint_timer.start()
+        self._paint_progress()
 
+    @qthrottled(timeout=PAINT_MS, leading=False)
     def _paint_progress(self) -> None:
+        """Paint the blocks with new progress (at most every PAINT_MS)."""
         names = {n for n in self._unpainted & set(self._plots) if shiboken6.isValid(self._plots[n].image)}
         self._unpainted = set()
         if self._mode == "rel":
@@ -182,7 +182,7 @@ class HeatmapView(pg.GraphicsLayoutWidget):
     def show_report(self, report: CheckReport) -> None:
         """Show any CheckReport (blocks of any names and shapes); clears the stale note and keeps
         the pinned cell when the report has it."""
-        self._paint_timer.stop()
+        self._paint_progress.cancel()
         self._unpainted.clear()
         shapes = {k: b.analytic.shape for k, b in report.blocks.items()}
         pinned = self._pinned

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from gradviz.core.model.training import Trainer
 from gradviz.core.report.check_report import GREAT, OK, WORRY
@@ -261,9 +262,8 @@ class CheckpointTimeline(FollowsPalette, QWidget):
 
     def _show(self, position: int) -> Checkpoint:
         """Move the slider, the label and the highlight to checkpoint ``position``."""
-        self.slider.blockSignals(True)
-        self.slider.setValue(position)
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setValue(position)
         cp = self._checkpoints[position]
         report = cp.report
         failing = report.failing_blocks()
@@ -286,9 +286,8 @@ class CheckpointTimeline(FollowsPalette, QWidget):
 
     def _redraw(self) -> None:
         n = len(self._checkpoints)
-        self.slider.blockSignals(True)
-        self.slider.setRange(0, max(n - 1, 0))
-        self.slider.blockSignals(False)
+        with signals_blocked(self.slider):
+            self.slider.setRange(0, max(n - 1, 0))
         self.slider.setEnabled(n > 1)
         iterations = np.array([cp.iteration for cp in self._checkpoints], dtype=float)
         differences = [cp.report.difference for cp in self._checkpoints]

@@ -47,6 +47,7 @@ class Throttle(QObject):
         self.training = False
         self._pending = False
         self._next = 0.0
+        # not qthrottled: the wait after a redraw grows with its cost (BUDGET), in an exclusive() turn
         self._timer = QTimer(self, interval=INTERVAL_MS)
         self._timer.timeout.connect(self._tick)
 

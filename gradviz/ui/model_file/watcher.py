@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
+from PySide6.QtCore import QFileSystemWatcher, QObject, Signal
+from superqt.utils import qdebounced
 
 DEBOUNCE_MS = 300  # a save is seen this long after its last write (well under a second)
 MAX_FILES = 500  # the most Python files watched (a model beside a whole library watches its start)
@@ -61,10 +62,8 @@ class ModelFileWatcher(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._watcher = QFileSystemWatcher(self)
-        self._watcher.fileChanged.connect(self._on_event)
-        self._watcher.directoryChanged.connect(self._on_event)
-        self._quiet = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
-        self._quiet.timeout.connect(self._look)
+        self._watcher.fileChanged.connect(self._look)
+        self._watcher.directoryChanged.connect(self._look)
         self._path: Path | None = None
         self._seen: Snapshot = {}
 
@@ -73,15 +72,14 @@ class ModelFileWatcher(QObject):
         return self._path
 
     def watch(self, path: Path | None) -> None:
-        self._quiet.stop()
+        self._look.cancel()
         self._path = None if path is None else Path(path)
         self._seen = {} if path is None else snapshot(self._path)
         self._rewatch()
 
-    def _on_event(self, _path: str) -> None:
-        self._quiet.start()  # restarted by every write: one look after the last
-
+    @qdebounced(timeout=DEBOUNCE_MS)
     def _look(self) -> None:
+        """Compare the files with the last look (DEBOUNCE_MS after the last of a burst of events)."""
         if self._path is None:
             return
         now = snapshot(self._path)

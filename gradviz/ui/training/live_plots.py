@@ -148,6 +148,7 @@ class LivePlots(QWidget):
         for plot in self._plots:
             plot.getViewBox().sigRangeChangedManually.connect(
                 lambda _mask, p=plot: self._following.discard(p))
+        # not qthrottled: frames wait c / DRAW_BUDGET after a frame that cost c, one plot per frame
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self._tick)

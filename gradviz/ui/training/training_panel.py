@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from gradviz.core.data.problem import Problem
 from gradviz.core.data.session import OPTIMIZERS, TrainingSettings
@@ -180,9 +181,8 @@ class TrainingPanel(QWidget):
         self._problem = problem
         # a minibatch larger than the training set would silently be the full batch
         self._model = None
-        self.batchSizeInput.blockSignals(True)
-        self.batchSizeInput.set_range_rule(batch_rule(problem.X.shape[-1] if problem else MAX_BATCH))
-        self.batchSizeInput.blockSignals(False)
+        with signals_blocked(self.batchSizeInput):
+            self.batchSizeInput.set_range_rule(batch_rule(problem.X.shape[-1] if problem else MAX_BATCH))
         self.batchSizeInput.setEnabled(True)
         self.batchSizeInput.setToolTip("Examples per minibatch (0: the whole training set)")
         if training_settings is not None:
@@ -197,9 +197,8 @@ class TrainingPanel(QWidget):
         self._runner.stop()
         self._problem = None
         self._model = (model, X, y)
-        self.batchSizeInput.blockSignals(True)
-        self.batchSizeInput.setValue(0)
-        self.batchSizeInput.blockSignals(False)
+        with signals_blocked(self.batchSizeInput):
+            self.batchSizeInput.setValue(0)
         self.batchSizeInput.setEnabled(False)
         self.batchSizeInput.setToolTip(FULL_BATCH_ONLY)
         self._make_trainer()
@@ -210,13 +209,10 @@ class TrainingPanel(QWidget):
 
     def set_training_settings(self, settings: TrainingSettings) -> None:
         """Show ``settings`` in the controls (without restarting training)."""
-        for widget in (self.lrInput, self.optimizerCombo, self.batchSizeInput):
-            widget.blockSignals(True)
-        self.lrInput.setValue(settings.lr)
-        self.optimizerCombo.setCurrentIndex(OPTIMIZERS.index(settings.optimizer))
-        self.batchSizeInput.setValue(settings.batch_size or 0)
-        for widget in (self.lrInput, self.optimizerCombo, self.batchSizeInput):
-            widget.blockSignals(False)
+        with signals_blocked(self.lrInput, self.optimizerCombo, self.batchSizeInput):
+            self.lrInput.setValue(settings.lr)
+            self.optimizerCombo.setCurrentIndex(OPTIMIZERS.index(settings.optimizer))
+            self.batchSizeInput.setValue(settings.batch_size or 0)
         if self._trainer is not None:
             self._trainer.lr = settings.lr
 
