@@ -34,8 +34,10 @@ CONCLUSION_WORDS = {
     "inconclusive": "the disagreement is explained by the check's set-up, not shown to be a bug",
 }
 #: what each component's comparison shows; ``BlockResult.kinds`` holds indices into this tuple
-COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch")
-UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH = range(len(COMPONENT_KINDS))
+#: ("nonfinite": J was NaN or Inf at θ ± ε, so the component has no numeric gradient)
+COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch",
+                   "nonfinite")
+UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH, NONFINITE = range(len(COMPONENT_KINDS))
 
 
 def scaled_norm(x: np.ndarray) -> float:
