@@ -1,8 +1,7 @@
 """The classroom while a model file is open: the lessons, the explanation and the ε sweep work on
-it; every
-view that needs the built-in network is disabled with its reason written over it (no earlier
-result of the built-in network reads as the user's); a sealed bug never reaches the user's
-model or its report; the built-in network brings them all back."""
+it; every view that needs the built-in network is disabled with its reason written over it (no
+earlier result of the built-in network reads as the user's); a sealed bug never reaches the
+user's model or its report; the built-in network brings them all back."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
