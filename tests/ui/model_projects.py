@@ -112,7 +112,8 @@ RECORDING = MODEL.replace("import numpy as np\n", "import threading\n\nimport nu
 #: the two-layer net whose loss raises once W1[0, 0] has moved by more than 1e-3 (the ε sweep
 #: goes that far, the check does not)
 RAISES_FAR = RAISES_WHEN_MOVED.replace(
-    "        if p['W1'][0, 0] != self.start:\n            raise FloatingPointError('W1[0, 0] left its value')\n",
+    "        if p['W1'][0, 0] != self.start:\n"
+    "            raise FloatingPointError('W1[0, 0] left its value')\n",
     "        if abs(p['W1'][0, 0] - self.start) > 1e-3:\n"
     "            raise FloatingPointError('W1[0, 0] moved by more than 1e-3')\n")
 RAISES_FAR_LINE = next(i for i, line in enumerate(RAISES_FAR.splitlines(), 1) if "raise Floating" in line)
