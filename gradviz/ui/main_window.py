@@ -33,6 +33,7 @@ from gradviz.ui.check.verdict import VerdictArea, VerdictLabel
 from gradviz.ui.classroom.controller import ClassroomController
 from gradviz.ui.classroom.presenter import apply_presenter, presenter_active
 from gradviz.ui.common.dialogs import show_error
+from gradviz.ui.common.gui_gc import collect_garbage_in_gui_thread
 from gradviz.ui.common.input_guard import install_input_guard
 from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.document import SessionDocument
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None, *, settings: AppSettings | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        collect_garbage_in_gui_thread()  # model files load and the classroom sweeps in threads
         install_input_guard()
         self.setObjectName("mainWindow")
         self.app_settings = settings or AppSettings()

@@ -27,8 +27,8 @@ from parallel_models import (
 
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check, quick_check
 from gradviz.core.check import parallel
-from gradviz.core.check.gradcheck import _reference_chunks
 from gradviz.core.check.modelfile import load_model_file, source_of
+from gradviz.core.check.reference import reference_chunks
 from tests.modelfiles import write_project
 
 
@@ -361,7 +361,7 @@ def test_workers_hand_back_the_kink_slopes_of_failing_components(threads):
     plan = {k: np.arange(v.size) for k, v in model.params.items()}
     tests = [parallel.KinkTest(objective, 1e-7, "float64", "centered") for _ in range(2)]
     for kinks, executor in zip(tests, (None, threads), strict=True):
-        serial = partial(_reference_chunks, kinks=kinks)
+        serial = partial(reference_chunks, kinks=kinks)
         with parallel.first_step_chunker(serial, objective, plan, 1e-7, "centered", kinks, workers=1,
                                          executor=executor, warnings=[]) as chunker:
             for name, flat in plan.items():

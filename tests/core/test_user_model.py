@@ -208,13 +208,15 @@ class UndefinedNearTheta:
         return J, {"W": 2 * W}
 
 
-def test_a_nan_loss_near_theta_fails_instead_of_passing_as_unchecked():
+def test_a_nan_loss_near_theta_is_inconclusive_instead_of_passing_as_unchecked():
     report = gradviz.gradient_check(UndefinedNearTheta(), None, None)
     block = report.blocks["W"]
     assert block.n_checked == 3  # NaN marks unchecked components; this one was checked
     assert not np.isfinite(block.numeric[0, 1])
     assert report.status == "wrong"
-    assert report.failing_blocks() == ["W"]
+    assert report.conclusion == "inconclusive"
+    assert report.failing_blocks() == []
+    assert "W[0, 1]" in report.conclusion_reason
     assert [c.index for c in report.worst(1)] == [(0, 1)]
     assert any("NaN or Inf" in w for w in report.warnings)
     assert not any("sampled" in w for w in report.warnings)

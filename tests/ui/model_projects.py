@@ -103,3 +103,17 @@ def save_like_an_editor(path: Path, text: str) -> None:
     temp = path.with_name(f".{path.name}.swp")
     temp.write_text(text, encoding="utf-8")
     os.replace(temp, path)
+#: the two-layer net whose loss records, per evaluation, whether it ran on the GUI (main) thread
+RECORDING = MODEL.replace("import numpy as np\n", "import threading\n\nimport numpy as np\n", 1).replace(
+    "\n\nclass TwoLayerNet:", "\nON_MAIN_THREAD = []\n\n\nclass TwoLayerNet:").replace(
+    "        p = self.params\n",
+    "        ON_MAIN_THREAD.append(threading.current_thread() is threading.main_thread())\n"
+    "        p = self.params\n")
+#: the two-layer net whose loss raises once W1[0, 0] has moved by more than 1e-3 (the ε sweep
+#: goes that far, the check does not)
+RAISES_FAR = RAISES_WHEN_MOVED.replace(
+    "        if p['W1'][0, 0] != self.start:\n"
+    "            raise FloatingPointError('W1[0, 0] left its value')\n",
+    "        if abs(p['W1'][0, 0] - self.start) > 1e-3:\n"
+    "            raise FloatingPointError('W1[0, 0] moved by more than 1e-3')\n")
+RAISES_FAR_LINE = next(i for i, line in enumerate(RAISES_FAR.splitlines(), 1) if "raise Floating" in line)

@@ -1,7 +1,7 @@
-"""The classroom while a model file is open: the lessons and the explanation work on it; every
-view that needs the built-in network is disabled with its reason written over it (no earlier
-result of the built-in network reads as the user's); a sealed bug never reaches the user's
-model or its report; the built-in network brings them all back."""
+"""The classroom while a model file is open: the lessons, the explanation and the ε sweep work on
+it; every view that needs the built-in network is disabled with its reason written over it (no
+earlier result of the built-in network reads as the user's); a sealed bug never reaches the
+user's model or its report; the built-in network brings them all back."""
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
@@ -58,10 +58,13 @@ def test_each_classroom_view_works_on_a_model_file_or_says_why(qtbot, user, wind
         cover = widget.findChild(QWidget, "unavailableCover")
         qtbot.waitUntil(lambda cover=cover, widget=widget: cover.geometry() == widget.rect())
         assert cover.isVisible(), view
-    # a check of the model leaves the quiz and the sweep's target as they were
+    # a click leaves the quiz as it was; the ε sweep targets the user's model itself
     c.on_click(window.heatmap.component("W1", (0, 0)))
-    assert c.sweep.target_label.text().startswith("W2")
     assert c.classroom._report is None
+    assert c.sweep.isEnabled()
+    assert c.actions["sweep"].isEnabled()
+    assert c.sweep.target()[0] is window.model_file.current.loaded.model
+    assert c.sweep.target_label.text() == "W1[0, 0]"
 
     with qtbot.waitSignal(window.training_panel.problem_changed, timeout=WAIT):
         assert window.open_session(session)

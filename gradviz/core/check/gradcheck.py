@@ -20,6 +20,8 @@ import numpy as np
 
 from gradviz.core.check.fastcheck import fast_numeric, fast_unavailable, fast_unavailable_at
 from gradviz.core.check.objective import DROPOUT_MODES, ModelObjective, NetworkObjective, check_parameter
+from gradviz.core.check.parallel import first_step_chunker, resolve_workers
+from gradviz.core.check.reference import difference_quotient, first_value, reference_chunks
 from gradviz.core.check.steps import (
     CheckProgress,
     measure,
@@ -39,7 +41,6 @@ METHODS = ("centered", "forward", "complex", "richardson")
 ENGINES = ("auto", "fast", "reference")
 #: the largest step ε: beyond it a difference quotient says nothing about a derivative
 MAX_EPSILON = 10.0
-PROGRESS_INTERVAL = 0.03  # seconds between progress reports
 
 
 def numeric_derivative(
@@ -52,28 +53,8 @@ def numeric_derivative(
     _validate_epsilon(epsilon)
     _one_of("method", method, METHODS)
     epsilon = float(epsilon)
-    return float(_difference(lambda delta: f(x + delta), _first(f(x)), epsilon, method)[0])
-
-
-def _difference(value: Callable, J0: float, eps: float, method: str) -> tuple[float, list]:
-    """The numeric derivative from ``value(delta)`` evaluations, and what each returned."""
-    if method == "complex":
-        out = value(complex(0.0, eps))
-        return float(np.imag(_first(out))) / eps, [out]
-    if method == "forward":
-        out = value(eps)
-        return (float(np.real(_first(out))) - J0) / eps, [out]
-    plus, minus = value(eps), value(-eps)
-    centered = (float(np.real(_first(plus))) - float(np.real(_first(minus)))) / (2 * eps)
-    if method == "centered":
-        return centered, [plus, minus]
-    half_plus, half_minus = value(eps / 2), value(-eps / 2)
-    half = (float(np.real(_first(half_plus))) - float(np.real(_first(half_minus)))) / eps
-    return (4 * half - centered) / 3, [plus, minus, half_plus, half_minus]
-
-
-def _first(out):
-    return out[0] if isinstance(out, tuple) else out
+    return float(difference_quotient(lambda delta: f(x + delta), first_value(f(x)), epsilon,
+                                     method)[0])
 
 
 def _one_of(name: str, value: object, allowed: Iterable[str]) -> None:
@@ -135,36 +116,6 @@ def select_components(
     return plan
 
 
-def reference_numeric(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
-                      kinks: KinkTest | None = None):
-    """The lectures' loop: perturb one element, evaluate J, restore. Yields (i, numeric, kink).
-
-    Kinks are what the objective reports, or, given ``kinks``, what J(θ) and J(θ ± ε) show
-    (for objectives that cannot see theirs: user models).
-    """
-    for i, f in enumerate(flat):
-        numeric, outs = _difference(
-            lambda d, f=int(f): objective.value(name, f, d), objective.J0, epsilon, method
-        )
-        kink = any(out[1] for out in outs)
-        if kinks is not None:
-            kink = kinks(name, int(f), numeric, float(outs[0][0]), float(outs[1][0]), epsilon)
-        yield i, numeric, kink
-
-
-def _reference_chunks(objective, name: str, flat: np.ndarray, epsilon: float, method: str,
-                      kinks: KinkTest | None = None):
-    """The reference loop's results as (start, stop, numeric, kink), about PROGRESS_INTERVAL apart."""
-    values, crossed = np.empty(len(flat)), np.zeros(len(flat), dtype=bool)
-    first, last_yield = 0, time.perf_counter()
-    for i, value, kink in reference_numeric(objective, name, flat, epsilon, method, kinks):
-        values[i], crossed[i] = value, kink
-        now = time.perf_counter()
-        if now - last_yield >= PROGRESS_INTERVAL or i == len(flat) - 1:
-            yield first, i + 1, values[first : i + 1], crossed[first : i + 1]
-            first, last_yield = i + 1, now
-
-
 def iter_gradient_check(
     model,
     X=None,
@@ -184,8 +135,6 @@ def iter_gradient_check(
     executor: Executor | None = None,
 ) -> Generator[CheckProgress, None, CheckReport]:
     """Run a gradient check step by step; see ``gradient_check`` for the arguments."""
-    from gradviz.core.check.parallel import first_step_chunker, resolve_workers  # it imports this module
-
     workers = resolve_workers(workers, executor)
     _validate_epsilon(epsilon)
     epsilon = float(epsilon)
@@ -241,7 +190,7 @@ def iter_gradient_check(
                 and method in ("centered", "richardson")):
             kinks = KinkTest(objective, epsilon, str(objective.dtype), method)
         if used_engine == "reference":
-            chunkers = (partial(_reference_chunks, kinks=kinks), _reference_chunks)
+            chunkers = (partial(reference_chunks, kinks=kinks), reference_chunks)
         else:
             chunkers = (partial(fast_numeric, workers=threads),) * 2
         notes: list[str] = []

@@ -31,9 +31,9 @@ from numbers import Integral
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from gradviz.core.check.gradcheck import reference_numeric
 from gradviz.core.check.modelfile import load_model_file, source_of
 from gradviz.core.check.objective import ModelObjective
+from gradviz.core.check.reference import reference_numeric
 from gradviz.core.diagnosis.kinks import KinkTest
 
 #: a chunk's target duration (seconds), from one timed loss evaluation

@@ -61,9 +61,8 @@ def measure(chunker, objective, plan: dict[str, np.ndarray], epsilon: float, met
         with closing(chunker(objective, name, flat, epsilon, method)) as chunks:
             for lo, hi, values, crossed in chunks:
                 chunk = flat[lo:hi]
-                # NaN marks unchecked components: a J that was NaN at θ ± ε must fail instead
-                numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values) if first \
-                    else values
+                # NaN marks unchecked components: a J that was NaN at θ ± ε shows as Inf
+                numeric[name].flat[chunk] = np.where(np.isnan(values), np.inf, values)
                 kink[name].flat[chunk] = crossed
                 progress[0] += len(chunk)
                 shown = chunk if first else chunk[:0]

@@ -7,6 +7,9 @@ First step, at the check's ε, in this order:
   So does every component when J moved for none of them (n = 0 everywhere) and that is its
   resolution (``Context.flat``: steps absorbed by θ, or a saturated |J| ≤ 100u/ε);
 - random: the loss is random (two values at the same θ), so no disagreement means anything;
+- nonfinite: J was NaN or Inf at θ + ε or θ − ε (a log of 0, an overflow), so there is no
+  numeric gradient to compare with; a backprop gradient that is NaN or Inf where the numeric
+  one is finite stays a mismatch;
 - mismatch, for now: evaluated again at a second step ε₂ = ε/4 or 4ε.
 
 Second step, with D₁ = a − n(ε) and D₂ = a − n(ε₂), r = ε₂/ε and ρ = r^order:
@@ -22,7 +25,9 @@ Second step, with D₁ = a − n(ε) and D₂ = a − n(ε₂), r = ε₂/ε and
   a power of ε. Richardson's fit assumes J smooth within ε, which such a model does not promise,
   and an error that moves with ε is the method's;
 - mismatch: otherwise. The error did not move with ε: it is backprop's, a bug.
-A component whose second step crossed a kink (numeric_second NaN) keeps its first-step kind.
+A component whose second step crossed a kink (numeric_second NaN) keeps its first-step kind;
+one where J was NaN or Inf at θ ± ε₂ (numeric_second Inf) is nonfinite: the error's trend,
+which would tell truncation from a bug, is unknown.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from gradviz.core.report.check_report import (
     KINK,
     MISMATCH,
     NOISE_FLOOR,
+    NONFINITE,
     OK,
     RANDOM,
     TRUNCATION,
@@ -63,6 +69,7 @@ def first_step_kinds(block: BlockResult, context: Context, *, random: bool | Non
     if context.random if random is None else random:
         kinds[kinds == MISMATCH] = RANDOM
     kinds[block.kink] = KINK
+    kinds[np.isinf(n) & (a != n)] = NONFINITE  # the check marks a NaN J at θ ± ε as Inf
     kinds[~block.checked] = UNCHECKED
     return kinds
 
@@ -78,6 +85,8 @@ def second_step_kinds(
 ) -> np.ndarray:
     """Re-classify the "mismatch" components that have a second-step value; ``rough``: J may
     have kinks the check cannot flag (they are read from J alone)."""
+    kinds = np.where((kinds == MISMATCH) & np.isinf(block.numeric_second), NONFINITE, kinds)
+    kinds = kinds.astype(np.int8)
     todo = (kinds == MISMATCH) & np.isfinite(block.numeric_second) & np.isfinite(block.numeric)
     if not todo.any():
         return kinds
@@ -106,7 +115,6 @@ def second_step_kinds(
         new[moved] = KINK
     new[rounding] = NOISE_FLOOR
     new[truncation] = TRUNCATION
-    kinds = kinds.copy()
     kinds[todo] = new
     return kinds
 

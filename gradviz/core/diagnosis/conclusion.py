@@ -4,8 +4,14 @@ or "inconclusive:" (``CheckReport.conclusion_reason``)."""
 from __future__ import annotations
 
 from gradviz.core.diagnosis.context import Context, gradient_name
-from gradviz.core.diagnosis.explained import dominant_kind, rounding_fix, truncation_fix
-from gradviz.core.report.check_report import KINK, NOISE_FLOOR, RANDOM, TRUNCATION, CheckReport
+from gradviz.core.diagnosis.explained import (
+    dominant_kind,
+    nonfinite_fix,
+    nonfinite_where,
+    rounding_fix,
+    truncation_fix,
+)
+from gradviz.core.report.check_report import KINK, NOISE_FLOOR, NONFINITE, RANDOM, TRUNCATION, CheckReport
 
 
 def conclusion_reason(report: CheckReport, context: Context) -> str:
@@ -21,6 +27,9 @@ def conclusion_reason(report: CheckReport, context: Context) -> str:
     explained = [n for n, b in report.blocks.items() if b.explained]
     if conclusion == "inconclusive":
         kind = dominant_kind(context, explained)
+        if kind == NONFINITE:
+            return (f"J was NaN or Inf at θ ± ε for {nonfinite_where(context, explained)}, so those "
+                    f"components have no numeric gradient to compare with; {nonfinite_fix(context)}")
         return (f"the difference {report.difference:.1e} comes from {_what(kind, context)}, which "
                 f"hides whether backprop is right; {_fix(kind, context)}")
     text = "every component agrees with its numeric gradient within its error bound"

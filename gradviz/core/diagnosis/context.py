@@ -15,7 +15,7 @@ from gradviz.core.report.check_report import CheckReport
 
 BUG_KINDS = ("scale", "sign", "missing_regularization", "wrong_regularization", "rows", "columns",
              "propagated", "misplaced", "unused", "unexplained")
-NOT_A_BUG = ("kink", "noise", "truncation", "random")
+NOT_A_BUG = ("kink", "noise", "truncation", "random", "nonfinite")
 DIAGNOSIS_KINDS = BUG_KINDS + NOT_A_BUG
 _LAYERED = re.compile(r"^([Wb])(\d+)$")
 

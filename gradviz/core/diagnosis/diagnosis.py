@@ -87,9 +87,13 @@ def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], steps: tuple
     outside ``plan``; ``kinks``: their kink flags, or None for a model that cannot flag kinks),
     the largest over the probed components of
     - δ·|n(δ) − n(2δ)| where J moved at both steps: their difference is rounding (which varies
-      with the path a component takes into J, so the largest counts). Without kink flags only
-      where the two steps agree to SETTLED·|n|: a kink J alone cannot show then moves n by at
-      most that, raising floors by at most 10⁻⁵ of the largest gradient;
+      with the path a component takes into J, so the largest counts). Without kink flags, a kink
+      J alone cannot show could also move it, so the probe keeps it where the two steps agree to
+      SETTLED·|n| (a kink then raises floors by at most 10⁻⁵ of the largest gradient), and
+      otherwise what rounding must have made of it and of δ·|n(δ) − n(ε)|: the part beyond
+      ``step_share`` where it is more than twice that. The second catches a J that is flat at
+      steps below the check's and moves in coarse steps farther out (−log(1 − σ(s)) with σ(s)
+      within a few ulps of 1: σ(s) rounds to the same float over every step of the probe);
     - h·|n(ε)| where J did not move at step h (n(h) = 0): J moves in steps coarser than the
       change 2h·|n(ε)| it failed to show, so one evaluation rounds by at least half of it. Only
       with kink flags: J is also flat on the off side of a ReLU whose kink the step ε crossed."""
@@ -102,12 +106,29 @@ def loss_rounding(report: CheckReport, plan: dict[str, np.ndarray], steps: tuple
         error = np.abs(n1 - n2) * step
         moved = (n1 != 0) & (n2 != 0) & ~crossed & np.isfinite(error)
         if kinks is None:
-            moved &= error <= SETTLED * step * np.maximum(np.abs(n1), np.abs(n2))
+            a, n0 = (v.flat[flat] for v in (report.blocks[name].analytic, report.blocks[name].numeric))
+            share = step_share(step, float(report.settings["epsilon"]), np.abs(a - n0))
+            settled = error <= SETTLED * step * np.maximum(np.abs(n1), np.abs(n2))
+            far = np.maximum(error, np.abs(n1 - n0) * step)
+            error = np.where(settled, error, 0.0)
+            error = np.maximum(error, np.where(far > 2 * share, far - share, 0.0))
         measured += list(error[moved])
         if kinks is not None:
             still = np.where(n2 == 0, 2 * step, np.where(n1 == 0, step, 0.0)) * first
             measured += list(still[((n1 == 0) | (n2 == 0)) & ~crossed & np.isfinite(first)])
     return float(max(measured))
+
+
+def step_share(step: float, epsilon: float, first_error: np.ndarray) -> np.ndarray:
+    """The most a kink or truncation can add to δ·|n(δ) − n(2δ)| or δ·|n(δ) − n(ε)| at
+    components whose first-step error is ``first_error`` = |a − n(ε)|, where backprop is right.
+
+    A kink at distance t from θ_i where the slope jumps by Δs moves n(h) by Δs·(h − t)/2h for
+    h > t. One within 2δ moves those differences by at most Δs, and the first step crossed it:
+    |n(ε) − g| ≥ Δs·(ε − 2δ)/2ε. One farther out moves only n(ε), by |n(ε) − g|. Truncation
+    moves n(ε) by |n(ε) − g| and n(δ), n(2δ) by at most 4δ²/ε² of it. So the share is at most
+    2δ·|a − n(ε)|·ε/(ε − 2δ)."""
+    return 2 * step * first_error * epsilon / (epsilon - 2 * step)
 
 
 def second_step_plan(report: CheckReport, objective) -> tuple[float, dict[str, np.ndarray]] | None:

@@ -1,6 +1,7 @@
 """Why a block disagrees without a bug, in one sentence: kinks, the rounding floor, truncation
-(measured by the second step) or a random loss. The kind whose components carry most of the
-block's squared error speaks for the block."""
+(measured by the second step), a random loss, or a J that was NaN or Inf at θ ± ε. The kind
+whose components carry most of the block's squared error speaks for the block; components with
+no numeric gradient (nonfinite) speak first: the block's difference is infinite through them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ import numpy as np
 
 from gradviz.core.diagnosis.bounds import TRUNCATION_ORDER, suggested_epsilon
 from gradviz.core.diagnosis.context import Context, Diagnosis, gradient_name
-from gradviz.core.report.check_report import KINK, NOISE_FLOOR, RANDOM, TRUNCATION, norm_ratio
+from gradviz.core.report.check_report import (
+    KINK,
+    NOISE_FLOOR,
+    NONFINITE,
+    RANDOM,
+    TRUNCATION,
+    norm_ratio,
+)
 
 #: a loss or gradients beyond these magnitudes are near the ends of float64: scale the loss
 EXTREME = (1e-150, 1e150)
@@ -18,6 +26,8 @@ def dominant_kind(context: Context, names) -> int | None:
     """The explained kind carrying most squared error over the given blocks (None if none).
     Errors are compared on one scale: every block's gradient is of the same J."""
     blocks = [context.report.blocks[name] for name in names]
+    if any(np.any(b.kinds == NONFINITE) for b in blocks):
+        return NONFINITE
     errors = {kind: np.concatenate([b.abs_error[b.kinds == kind] for b in blocks] or [np.zeros(0)])
               for kind in (KINK, NOISE_FLOOR, TRUNCATION, RANDOM)}
     errors = {kind: np.nan_to_num(e, nan=np.inf) for kind, e in errors.items() if e.size}
@@ -32,6 +42,8 @@ def dominant_kind(context: Context, names) -> int | None:
 def explain_block(context: Context, name: str) -> Diagnosis:
     """The diagnosis of a block with no mismatch whose difference exceeds 1e-5."""
     kind = dominant_kind(context, [name])
+    if kind == NONFINITE:
+        return _nonfinite(context, name)
     if kind == RANDOM:
         return _random(context, name)
     if kind == TRUNCATION:
@@ -55,6 +67,26 @@ def rounding_fix(context: Context) -> str:
     if c.epsilon < best:
         return f"ε is too small: try ε ≈ {best:.0e}"
     return "the gradient is tiny next to |J|: try a larger ε"
+
+
+def nonfinite_where(context: Context, names) -> str:
+    """The first component (in block order) whose J was NaN or Inf at θ ± ε, at which step, and
+    how many more: "W1[0, 2] (at ε = 1e-07; 3 more)"."""
+    blocks = [context.report.blocks[n] for n in names]
+    found = [(b, int(i)) for b in blocks for i in np.flatnonzero(b.kinds.ravel() == NONFINITE)]
+    b, i = found[0]
+    index = ", ".join(str(int(k)) for k in np.unravel_index(i, b.analytic.shape))
+    step = context.epsilon if np.isinf(b.numeric.flat[i]) else float(context.second_epsilon)
+    more = f"; {len(found) - 1} more" if len(found) > 1 else ""
+    return f"{b.name}[{index}] (at ε = {step:.2g}{more})"
+
+
+def nonfinite_fix(context: Context) -> str:
+    """What to change when J is NaN or Inf at θ ± ε."""
+    if context.dtype == "float16":
+        return "use float32 or float64: the loss overflows float16 (largest 65504) near θ"
+    fix = "use a smaller ε or keep θ ± ε inside the loss's domain (a log of 0, a division by 0)"
+    return fix if context.dtype == "float64" else f"use float64, {fix}"
 
 
 def truncation_fix(context: Context) -> str:
@@ -136,6 +168,15 @@ def _kink(context: Context, name: str) -> Diagnosis:
         f"{g} differs from the numeric gradient only at {int(kinked.sum())} component(s) whose "
         f"±ε step crossed a kink {where}: difference {b.difference:.1e} with them and "
         f"{norm_ratio(b.numeric[smooth], b.analytic[smooth]):.1e} without, so not a bug",
+    )
+
+
+def _nonfinite(context: Context, name: str) -> Diagnosis:
+    g = gradient_name(name)
+    return Diagnosis(
+        name, "nonfinite",
+        f"J was NaN or Inf at θ ± ε for {nonfinite_where(context, [name])}, so {g} has nothing "
+        f"to be compared with there: not evidence of a bug; {nonfinite_fix(context)}",
     )
 
 

@@ -9,8 +9,6 @@ every disagreement is explained, or the loss is random, and "correct" otherwise.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -34,8 +32,10 @@ CONCLUSION_WORDS = {
     "inconclusive": "the disagreement is explained by the check's set-up, not shown to be a bug",
 }
 #: what each component's comparison shows; ``BlockResult.kinds`` holds indices into this tuple
-COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch")
-UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH = range(len(COMPONENT_KINDS))
+#: ("nonfinite": J was NaN or Inf at θ ± ε, so the component has no numeric gradient)
+COMPONENT_KINDS = ("unchecked", "agrees", "noise_floor", "truncation", "kink", "random", "mismatch",
+                   "nonfinite")
+UNCHECKED, AGREES, NOISE_FLOOR, TRUNCATION, KINK, RANDOM, MISMATCH, NONFINITE = range(len(COMPONENT_KINDS))
 
 
 def scaled_norm(x: np.ndarray) -> float:
@@ -88,11 +88,6 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> np.ndarray:
     rel[infinite] = np.where(analytic == numeric, 0.0, 1.0)[infinite]
     rel[np.isnan(numeric)] = np.nan
     return rel
-
-
-def _number(value: float | str | None) -> float:
-    """A number written by ``to_dict``: null is NaN, "inf" / "-inf" are infinities."""
-    return float("nan") if value is None else float(value)
 
 
 @dataclass
@@ -331,48 +326,12 @@ class CheckReport:
 
         return report_png(self)
 
-    # -- export --------------------------------------------------------------------------------
+    # -- export (gradviz/core/report/serialize.py) ------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        def listed(a: np.ndarray) -> list:
-            """JSON-safe values: NaN (unchecked) as null, ±inf as the strings "inf" / "-inf"."""
-            if a.dtype.kind != "f":
-                return a.tolist()
-            out = np.where(np.isnan(a), None, a).astype(object)
-            out[np.isposinf(a)], out[np.isneginf(a)] = "inf", "-inf"
-            return out.tolist()
+        """The report as JSON-safe data (see ``serialize.report_to_dict``)."""
+        from gradviz.core.report.serialize import report_to_dict
 
-        def number(x: float) -> float | str | None:
-            return listed(np.array([x], dtype=np.float64))[0]
-
-        return {
-            "conclusion": self.conclusion,
-            "conclusion_reason": self.conclusion_reason,
-            "difference": number(self.difference),
-            "status": self.status,
-            "passed": self.passed,
-            "random_loss": self.random_loss,
-            "loss": number(self.loss),
-            "engine": self.engine,
-            "elapsed": self.elapsed,
-            "settings": self.settings,
-            "warnings": list(self.warnings),
-            "failing_blocks": self.failing_blocks(),
-            "explained_blocks": self.explained_blocks(),
-            "blocks": {
-                name: {
-                    "shape": list(b.analytic.shape),
-                    "difference": number(b.difference),
-                    "cs231n_rel_error": number(b.cs231n_rel_error),
-                    "analytic": listed(b.analytic),
-                    "numeric": listed(b.numeric),
-                    "kink": listed(b.kink),
-                    "numeric_second": listed(b.numeric_second),
-                    "kinds": np.array(COMPONENT_KINDS)[b.kinds].tolist(),
-                    "diagnosis": None if b.diagnosis is None else b.diagnosis.to_dict(),
-                }
-                for name, b in self.blocks.items()
-            },
-        }
+        return report_to_dict(self)
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
@@ -381,54 +340,13 @@ class CheckReport:
     def from_dict(cls, data: dict[str, Any]) -> CheckReport:
         """Rebuild a report written by ``to_dict``: arrays, kinds and the conclusion's reason
         (diagnoses are recomputed by the caller)."""
+        from gradviz.core.report.serialize import report_from_dict
 
-        def array(values: list, shape: list[int]) -> np.ndarray:
-            flat = np.array(values, dtype=object).reshape(-1)
-            return np.array([np.nan if v is None else float(v) for v in flat]).reshape(shape)
-
-        def kinds(b: dict) -> np.ndarray | None:
-            if "kinds" not in b:
-                return None
-            names = np.array(b["kinds"], dtype=object).reshape(-1)
-            return np.array([COMPONENT_KINDS.index(k) for k in names]).reshape(b["shape"])
-
-        blocks = {
-            name: BlockResult(
-                name,
-                array(b["analytic"], b["shape"]),
-                array(b["numeric"], b["shape"]),
-                np.array(b["kink"], dtype=bool).reshape(b["shape"]),
-                numeric_second=array(b["numeric_second"], b["shape"]) if "numeric_second" in b
-                else None,
-                kinds=kinds(b),
-            )
-            for name, b in data["blocks"].items()
-        }
-        return cls(
-            blocks, dict(data.get("settings", {})), list(data.get("warnings", [])),
-            _number(data.get("loss")), data.get("engine", "reference"),
-            float(data.get("elapsed", 0.0)), bool(data.get("random_loss", False)),
-            str(data.get("conclusion_reason", "")),
-        )
+        return report_from_dict(data, cls)
 
     def to_csv(self, path: str | None = None) -> str:
-        """One row per checked component: block, index (a tuple such as "(2, 0, 1, 1)"), analytic,
-        numeric, abs_error, rel_error, kink, kind, numeric_second (empty when not evaluated
-        again). Writes to ``path`` when given; returns the text."""
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["block", "index", "analytic", "numeric", "abs_error", "rel_error", "kink",
-                         "kind", "numeric_second"])
-        for name, b in self.blocks.items():
-            for flat in np.flatnonzero(b.checked):
-                c = self.component(name, int(flat))
-                writer.writerow([
-                    name, str(c.index), repr(c.analytic), repr(c.numeric),
-                    repr(c.abs_error), repr(c.rel_error), int(c.kink),
-                    c.kind, "" if math.isnan(c.numeric_second) else repr(c.numeric_second),
-                ])
-        text = out.getvalue()
-        if path is not None:
-            with open(path, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
-        return text
+        """One row per checked component (see ``serialize.report_to_csv``); writes to ``path``
+        when given; returns the text."""
+        from gradviz.core.report.serialize import report_to_csv
+
+        return report_to_csv(self, path)

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from gradviz.core.check.gradcheck import _difference
 from gradviz.core.check.objective import ModelObjective, NetworkObjective
+from gradviz.core.check.reference import difference_quotient
 from gradviz.core.model.network import Network
 from gradviz.core.model.spec import DTYPES
 from gradviz.core.report.check_report import norm_ratio
@@ -210,7 +210,7 @@ def _numeric(objective, block: str, flat: np.ndarray, eps: np.ndarray, methods: 
                 return cache[delta]
 
             for method in methods:  # the methods share J(±ε) through the cache
-                out[method][i, j] = _difference(J, J0, float(e), method)[0]
+                out[method][i, j] = difference_quotient(J, J0, float(e), method)[0]
     return out
 
 

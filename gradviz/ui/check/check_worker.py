@@ -22,6 +22,7 @@ from gradviz.core.check.quickcheck import QuickCheckReport, quick_check
 from gradviz.core.model.network import Network
 from gradviz.core.report.check_report import BlockResult, CheckReport
 from gradviz.ui.check.verdict import Verdict
+from gradviz.ui.common.gui_gc import collect_garbage_in_gui_thread
 from gradviz.ui.model_file.errors import error_text, user_error
 
 UPDATE_MS = 50
@@ -105,6 +106,7 @@ class ClosingWorker(GeneratorWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.done = threading.Event()
+        collect_garbage_in_gui_thread()
 
     def work(self):
         try:

@@ -20,6 +20,7 @@ KIND_WORDS = {
     "kink": "crossed a kink: not a bug",
     "random": "the loss is random here (fix the seed): not a bug",
     "mismatch": "mismatch beyond noise, truncation and kinks",
+    "nonfinite": "J was NaN or Inf at θ ± ε: no numeric gradient here, not a bug",
 }
 
 

@@ -32,14 +32,15 @@ from gradviz.ui.classroom.quiz import ClassroomPanel
 from gradviz.ui.classroom.sanity_panel import SanityPanel, SanitySource
 from gradviz.ui.classroom.sweep_view import SweepView, copy_network
 from gradviz.ui.common.unavailable import set_unavailable
+from gradviz.ui.model_file.model_sweep import ModelFileSweep
 
 BOTTOM_DOCK_HEIGHT = 280  # px for a bottom dock when opened: the heatmap keeps the rest
 NO_NETWORK = "there is no network: fix the network or data first"
 #: the views that work on the built-in network only, and why, shown over them while a model file
-#: is open (the lessons open sessions, the explanation reads any report: they keep working)
+#: is open (the lessons open sessions, the explanation reads any report, the ε sweep sweeps the
+#: user's model itself: they keep working)
 MODEL_FILE_REASONS = {
     "classroom": "The quiz seals bugs in the built-in network: open a lesson or a session to play.",
-    "sweep": "The ε sweep runs on a copy of the built-in network: gradviz does not copy your model.",
     "timeline": "Checkpoints train a copy of the built-in network: gradviz does not copy your model.",
     "layer_gradients": "Signals by layer read the built-in network's layers: gradviz does not know "
                        "your model's.",
@@ -51,7 +52,7 @@ MODEL_FILE_REASONS = {
                      "its loss.",
 }
 #: Classroom menu actions that act on the built-in network
-MODEL_FILE_ACTIONS = ("sealBug", "surprise", "reveal", "sweep")
+MODEL_FILE_ACTIONS = ("sealBug", "surprise", "reveal")
 
 LEFT, RIGHT = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
 BOTTOM = Qt.DockWidgetArea.BottomDockWidgetArea
@@ -80,6 +81,7 @@ class ClassroomController:
         self.window = window
         self.lessons, self.explanation = LessonPanel(), ExplanationPanel()
         self.sweep, self.timeline = SweepView(), CheckpointTimeline()
+        self.model_sweep = ModelFileSweep(window, self.sweep)
         self.classroom = ClassroomPanel(self.seal_bug, self.spec, self.unseal_bug,
                                         check_source=self.quiz_source)
         self.data_view, self.bias_variance = DataViewPanel(), BiasVariancePanel()
@@ -282,6 +284,7 @@ class ClassroomController:
 
     def stop_workers(self) -> None:
         self.timeline.cancel(wait=True)
+        self.sweep.cancel("The sweep stopped.")
         self.sweep.wait()
         for panel in (self.sanity, self.cost):
             panel.cancel(wait=True)
@@ -290,10 +293,14 @@ class ClassroomController:
     def set_model_file(self, name: str | None) -> None:
         """A model file (its ``name``) is open, or (None) the built-in network is back: the views
         of MODEL_FILE_REASONS are disabled with their reason meanwhile, and a sealed bug is
-        removed (the quiz never judges a model file's report)."""
+        removed (the quiz never judges a model file's report). The ε sweep sweeps the model file
+        meanwhile."""
         if name is not None:
             self.classroom.clear()
             self.stop_workers()
+            self.model_sweep.enter(name)
+        else:
+            self.model_sweep.leave()
         for view, reason in MODEL_FILE_REASONS.items():
             set_unavailable(getattr(self, view), None if name is None else reason)
         for key in MODEL_FILE_ACTIONS:
@@ -306,16 +313,26 @@ class ClassroomController:
         self.layer_gradients.set_problem(problem)
         self.bias_variance.refresh()
 
+    def sweep_component(self, report: CheckReport):
+        """What a sweep after ``report`` targets: the pinned component, else the worst."""
+        pinned = self.window.inspector.component
+        if pinned is not None and pinned.block in report.blocks:
+            return pinned
+        worst = report.worst(1)
+        return worst[0] if worst else None
+
     def on_report(self, report: CheckReport) -> None:
         self.shown = report
         self.explanation.set_model(*self.check_data())
         self.explanation.set_report(report)
-        worst = report.worst(1)
+        component = self.sweep_component(report)
         net, X, y = self.check_data()
         if net is None:  # a model file's report: the views of the built-in network keep out
+            if component is not None:
+                self.model_sweep.aim(component.block, component.index)
             return
-        if worst and not self.sweep.is_running():
-            self.sweep.set_target(net, X, y, worst[0].block, worst[0].index)
+        if component is not None and not self.sweep.is_running():
+            self.sweep.set_target(net, X, y, component.block, component.index)
         self.layer_gradients.show_report(report)
         self.classroom.set_report(report)
 
@@ -323,7 +340,9 @@ class ClassroomController:
         net, X, y = self.check_data()
         if self.shown is not None and component.block in self.shown.blocks:
             self.explanation.set_component(self.shown, component.block, component.index)
-        if net is not None and not self.sweep.is_running():
+        if self.window.model_file.is_open():
+            self.model_sweep.aim(component.block, component.index)
+        elif net is not None and not self.sweep.is_running():
             self.sweep.set_target(net, X, y, component.block, component.index)
         if self.classroom.guessing:
             self.classroom.select_block(component.block)

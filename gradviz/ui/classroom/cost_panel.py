@@ -12,15 +12,14 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from gradviz.core.teach.cost import CheckCost, iter_check_cost
-from gradviz.ui.classroom.jobs import Job
+from gradviz.ui.classroom.jobs import Job, JobResults
 from gradviz.ui.classroom.layout import scrolled
-from gradviz.ui.common import stale
 
 #: (network copy, X, y, gradient_check keyword arguments)
 CostSource = tuple[Any, Any, Any, dict[str, Any]]
 
 
-class CostPanel(QWidget):
+class CostPanel(JobResults, QWidget):
     """``measureCostButton`` measures ``CheckCost`` in a worker on what ``set_source(prepare)``
     gives and shows it in ``checkCostLabel``. Signal measured(CheckCost)."""
 
@@ -49,8 +48,8 @@ class CostPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        self._result_view = scrolled(self.label)
-        layout.addWidget(self._result_view, 1)
+        self.results_view = scrolled(self.label)
+        layout.addWidget(self.results_view, 1)
 
     def set_source(self, prepare: Callable[[], CostSource]) -> None:
         """``prepare()`` runs on the GUI thread when a measurement starts (a ValueError is shown)."""
@@ -71,16 +70,6 @@ class CostPanel(QWidget):
         self.button.setEnabled(False)
         self.label.setText("Timing…")
         self.job.start(iter_check_cost, net, X, y, **options)
-
-    def cancel(self, wait: bool = False) -> None:
-        self.job.cancel(wait=wait)
-
-    def set_stale(self, note: str | None) -> None:
-        """Grey the measurement with ``note`` (None: it is current); the button stays clear."""
-        stale.mark_stale(self._result_view, note)
-
-    def stale_note(self) -> str | None:
-        return stale.stale_note(self._result_view)
 
     def _on_cost(self, cost: CheckCost) -> None:
         self.cost = cost

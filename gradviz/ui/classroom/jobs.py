@@ -7,8 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
 
 from gradviz.ui.check.check_worker import ClosingWorker
+from gradviz.ui.common import stale
 
 
 class Job(QObject):
@@ -57,3 +59,21 @@ class Job(QObject):
         if worker is self._worker:
             self._worker = None
             self.ended.emit()
+
+
+class JobResults:
+    """For a panel whose work runs in ``self.job`` and whose results sit in ``self.results_view``:
+    cancel the work, grey the results while they no longer hold (the run button stays clear)."""
+
+    job: Job
+    results_view: QWidget
+
+    def cancel(self, wait: bool = False) -> None:
+        self.job.cancel(wait=wait)
+
+    def set_stale(self, note: str | None) -> None:
+        """Grey the results with ``note`` (None: they are current)."""
+        stale.mark_stale(self.results_view, note)
+
+    def stale_note(self) -> str | None:
+        return stale.stale_note(self.results_view)

@@ -27,9 +27,8 @@ from PySide6.QtWidgets import (
 from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.teach.sanity import SanityResult, iter_sanity_checks
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
-from gradviz.ui.classroom.jobs import Job
+from gradviz.ui.classroom.jobs import Job, JobResults
 from gradviz.ui.classroom.layout import scrolled
-from gradviz.ui.common import stale
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 RESULT_NAMES = {"initial loss": "initialLossResult", "regularization": "regularizationResult",
@@ -48,7 +47,7 @@ class SanitySource:
     params: dict | None = None
 
 
-class SanityPanel(FollowsPalette, QWidget):
+class SanityPanel(JobResults, FollowsPalette, QWidget):
     """Run sanity checks (``runSanityButton``) on what ``set_source(prepare)`` gives; shows each
     result as it arrives. Signal finished(list of SanityResult)."""
 
@@ -109,7 +108,7 @@ class SanityPanel(FollowsPalette, QWidget):
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        self._results_view = splitter
+        self.results_view = splitter
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
@@ -145,16 +144,6 @@ class SanityPanel(FollowsPalette, QWidget):
         params = None if source.params is None else {k: np.array(v) for k, v in source.params.items()}
         self.job.start(iter_sanity_checks, source.spec, np.array(source.X), np.array(source.y),
                        params=params)
-
-    def cancel(self, wait: bool = False) -> None:
-        self.job.cancel(wait=wait)
-
-    def set_stale(self, note: str | None) -> None:
-        """Grey the results with ``note`` (None: they are current); the Run button stays clear."""
-        stale.mark_stale(self._results_view, note)
-
-    def stale_note(self) -> str | None:
-        return stale.stale_note(self._results_view)
 
     def _on_result(self, result: SanityResult) -> None:
         self._results.append(result)

@@ -1,5 +1,7 @@
-"""The epsilon sweep view: error against ε on log–log axes, float64 and float32, centered and
-one-sided, with the fitted slopes and the best ε of each curve.
+"""The epsilon sweep view: error against ε on log–log axes, centered and one-sided, in float64
+and float32 for the built-in network (a copy of it) and in its own dtype for a user's model
+(the model itself, perturbed in place and restored by the engine), with the fitted slopes and
+the best ε of each curve.
 
 The sweep runs in a superqt worker; the view only draws what the worker returns.
 """
@@ -18,8 +20,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBox
 from superqt.utils import create_worker
 
 from gradviz.core.model.network import Network
-from gradviz.core.teach.sweep import Sweep, epsilon_sweep
+from gradviz.core.teach.sweep import Sweep, epsilon_sweep, own_dtype
 from gradviz.ui.common.theme import FollowsPalette, style_plot
+from gradviz.ui.model_file.errors import ShownError, user_error
+from gradviz.ui.model_file.model_sweep import StoppableModel, own_dtype_note
 
 #: colour per dtype (Okabe–Ito: colour-blind safe, visible on light and dark backgrounds)
 DTYPE_COLOURS = {"float64": "#0072B2", "float32": "#E69F00", "float16": "#009E73"}
@@ -32,6 +36,8 @@ METHOD_NAMES = {"centered": "centered", "forward": "one-sided", "richardson": "R
 EXPECTED_SLOPES = {"centered": 2, "forward": 1, "richardson": 4}
 EMPTY_X, EMPTY_Y = (-12, -1), (-12, 0)  # log10 ranges shown before the first sweep
 STACK_BELOW = 760  # px: narrower than this, the slopes go below the plot instead of beside it
+RUN_TIP = "Compute the numeric gradient for ε from 1e-12 to 1e-1"
+STOP_SECONDS = 30.0  # longest wait for a user's loss evaluation to end when a sweep is stopped
 
 
 def copy_network(model):
@@ -57,10 +63,13 @@ def drawable(epsilons: np.ndarray, errors: np.ndarray) -> tuple[np.ndarray, np.n
 
 class SweepView(FollowsPalette, QWidget):
     """Sweeps ε for a block or one component. ``set_target(model, X, y, block, index)`` then
-    ``run()`` (or ``sweep(...)`` for both). Emits finished(Sweep) or failed(str)."""
+    ``run()`` (or ``sweep(...)`` for both); ``hold(reason)`` keeps Run off while something else
+    moves the model's parameters. Emits finished(Sweep) or failed(str) (the user's exceptions
+    with their file:line), and running_changed(bool)."""
 
     finished = Signal(object)
     failed = Signal(str)
+    running_changed = Signal(bool)
 
     def __init__(
         self,
@@ -77,6 +86,10 @@ class SweepView(FollowsPalette, QWidget):
         self._worker = None
         self._done = threading.Event()
         self._done.set()
+        self._stop = threading.Event()
+        self._stoppable = False  # whether the running sweep evaluates a user's model itself
+        self._hold: str | None = None
+        self._status_before_hold = ""
         self._result: Sweep | None = None
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}
         self.best_marks: dict[tuple[str, str], pg.PlotDataItem] = {}
@@ -85,7 +98,7 @@ class SweepView(FollowsPalette, QWidget):
                                    objectName="sweepTarget")
         self.target_label.setWordWrap(True)
         self.run_button = QPushButton("Run sweep", objectName="runSweepButton")
-        self.run_button.setToolTip("Compute the numeric gradient for ε from 1e-12 to 1e-1")
+        self.run_button.setToolTip(RUN_TIP)
         self.run_button.clicked.connect(self.run)
         self.run_button.setEnabled(False)
         self.plot = pg.PlotWidget(objectName="sweepPlot")
@@ -105,6 +118,7 @@ class SweepView(FollowsPalette, QWidget):
         self.plot.setRange(xRange=EMPTY_X, yRange=EMPTY_Y, padding=0)
         self.status = QLabel("", objectName="sweepStatus")
         self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.slopes_label = QLabel("", objectName="sweepSlopes")
         self.slopes_label.setTextFormat(Qt.TextFormat.RichText)
         self.slopes_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -138,7 +152,37 @@ class SweepView(FollowsPalette, QWidget):
             raise ValueError(f"block must name a parameter of the model; got {block!r}")
         self._target = (model, X, y, block, None if index is None else index)
         self.target_label.setText(self._target_text())
-        self.run_button.setEnabled(True)
+        self._sync_button()
+
+    def clear_target(self, text: str) -> None:
+        """Nothing to sweep until the next ``set_target``; ``text`` says what to do."""
+        self._target = None
+        self.target_label.setText(text)
+        self._sync_button()
+
+    def target(self) -> tuple | None:
+        """What the next run sweeps: (model, X, y, block, index), or None."""
+        return self._target
+
+    def hold(self, reason: str | None) -> None:
+        """Keep Run off, with ``reason`` in the status line and the button's tooltip (another job
+        moves the swept model's parameters); None: Run works again and the status line shows
+        what it said before."""
+        if reason == self._hold:
+            return
+        if self._hold is None:
+            self._status_before_hold = self.status.text()
+        self._hold = reason
+        self.status.setText(self._status_before_hold if reason is None else reason)
+        self._sync_button()
+
+    def held(self) -> str | None:
+        """Why Run is held off (None: it is not)."""
+        return self._hold
+
+    def _sync_button(self) -> None:
+        self.run_button.setEnabled(self._target is not None and self._worker is None and self._hold is None)
+        self.run_button.setToolTip(self._hold or RUN_TIP)
 
     def sweep(self, model, X, y, block: str, index: tuple[int, ...] | int | None = None) -> None:
         self.set_target(model, X, y, block, index)
@@ -151,30 +195,63 @@ class SweepView(FollowsPalette, QWidget):
         return self._result
 
     def run(self) -> None:
-        """Start the sweep in a worker (a running one is left to finish and ignored)."""
+        """Start the sweep in a worker (a running one is left to finish and ignored). The
+        built-in network is swept as a copy, in each of the view's dtypes; any other model
+        itself, in its own dtype."""
         if self._target is None:
             raise ValueError("nothing to sweep: call set_target(model, X, y, block, index) first")
+        if self._hold is not None:
+            raise ValueError(self._hold)
         model, X, y, block, index = self._target
-        model = copy_network(model)
-        sweep_function, dtypes, methods = self._sweep_function, self._dtypes, self._methods
-        done = threading.Event()
+        stop, done = threading.Event(), threading.Event()
+        if isinstance(model, Network):
+            swept, dtypes, note = copy_network(model), self._dtypes, ""
+        else:
+            swept, dtypes, note = StoppableModel(model, stop), (own_dtype(model),), own_dtype_note(model)
+        sweep_function, methods = self._sweep_function, self._methods
 
         def work() -> Sweep:
             try:
                 with np.errstate(all="ignore"):
-                    return sweep_function(model, X, y, block=block, index=index,
-                                          dtypes=dtypes, methods=methods)
+                    sweep = sweep_function(swept, X, y, block=block, index=index,
+                                           dtypes=dtypes, methods=methods)
+            except Exception as exc:
+                # the user's model raised: their exception with their frames only (file:line)
+                error = user_error(exc) if isinstance(swept, StoppableModel) else None
+                if error is None:
+                    raise
+                raise error from exc
             finally:
                 done.set()
+            if note:
+                sweep.notes.append(note)
+            return sweep
 
         worker = create_worker(work, _start_thread=False, _ignore_errors=True)
         # bound methods: Qt drops the connections if this view is deleted first
         worker.returned.connect(self._on_returned)
         worker.errored.connect(self._on_errored)
-        self._worker, self._done = worker, done
-        self.run_button.setEnabled(False)
+        self._worker, self._done, self._stop = worker, done, stop
+        self._stoppable = isinstance(swept, StoppableModel)
+        self._sync_button()
+        self.status.setToolTip("")
         self.status.setText(f"Sweeping {self._target_text()} …")
+        self.running_changed.emit(True)
         worker.start()
+
+    def cancel(self, reason: str, wait: bool = True) -> None:
+        """Stop the running sweep and say ``reason`` in the status line: a user's model stops at
+        its next loss evaluation (its parameters restored; with ``wait``, this returns once they
+        are), a copy of the built-in network is left to finish and ignored."""
+        if self._worker is None:
+            return
+        self._stop.set()
+        self._worker = None
+        if wait and self._stoppable:
+            self._done.wait(STOP_SECONDS)
+        self.status.setText(reason)
+        self._sync_button()
+        self.running_changed.emit(False)
 
     def wait(self, timeout: float = 10.0) -> bool:
         """Block until the running sweep (if any) has finished; True if it has."""
@@ -193,18 +270,23 @@ class SweepView(FollowsPalette, QWidget):
         if not self._current():
             return
         self._worker = None
-        self.run_button.setEnabled(True)
+        self._sync_button()
         self.show_sweep(sweep)
+        self.running_changed.emit(False)
         self.finished.emit(sweep)
 
     def _on_errored(self, exc: BaseException) -> None:
+        """The sweep raised: its message (with file:line for the user's code) in the status line,
+        the user's traceback in its tooltip."""
         if not self._current():
             return
         self._worker = None
-        self.run_button.setEnabled(True)
-        message = str(exc) or type(exc).__name__
-        self.status.setText(f"The sweep failed: {message}")
-        self.failed.emit(message)
+        self._sync_button()
+        shown = ShownError.of(exc)
+        self.status.setText(f"The sweep failed: {shown.message()}")
+        self.status.setToolTip(shown.details)
+        self.running_changed.emit(False)
+        self.failed.emit(shown.message())
 
     def show_sweep(self, sweep: Sweep) -> None:
         """Draw a finished sweep: one curve per (dtype, method), a star at each best ε."""

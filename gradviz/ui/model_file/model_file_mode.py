@@ -41,10 +41,12 @@ class ModelFileMode(QObject):
 
     Uses the window's network_dock, check_panel, training_panel, classroom, heatmap, verdict,
     checks, stale, document, files, app_settings and status bar. Signals: loaded(str) — the
-    resolved path, each time the file loaded; the failures go out through the window's check
-    controller (failed)."""
+    resolved path, each time the file loaded; checking_changed(bool) — a check of the model
+    starts (before it moves the parameters) or ended (``checking`` tells which); the failures
+    go out through the window's check controller (failed)."""
 
     loaded = Signal(str)
+    checking_changed = Signal(bool)
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
@@ -52,6 +54,7 @@ class ModelFileMode(QObject):
         self.path: Path | None = None
         self.current: ModelLoad | None = None  # the file's last version that loaded
         self._last_run: str | None = None  # "full" or "quick": what a save runs again
+        self.checking = False  # a check of the model runs: nothing else may move its parameters
         self.panel = ModelBlocksPanel()
         self.panel.reload_requested.connect(self.reload)
         self.offer = QuickOffer(window.heatmap)
@@ -215,16 +218,20 @@ class ModelFileMode(QObject):
     def target(self, settings: CheckSettings, quick: bool = False) -> tuple[object, object, object, dict]:
         """(model, X, y, gradient_check's keyword arguments) for a check of the loaded model with
         ``settings`` and the workers setting; ValueError saying why there is none. The model itself
-        is checked (its parameters are restored bit for bit): training waits until the check ends."""
+        is checked (its parameters are restored bit for bit): a running check is stopped first,
+        and training and the ε sweep wait until the check ends (checking_changed)."""
         if self.current is None:
             state = "is still loading" if self.loader.is_loading() else \
                 "did not load: fix the error and save it again (or press Reload)"
             raise ValueError(f"{self.name()} {state}")
         self._last_run = "quick" if quick else "full"
         self.offer.hide()
+        self.window.cancel_check(wait=True)  # its end would otherwise release the model mid-check
         self.window.training_panel.pause()
         self.window.training_panel.setEnabled(False)
         self.window.training_panel.setToolTip(TRAINING_WAITS)
+        self.checking = True
+        self.checking_changed.emit(True)
         kwargs = {**settings.check_kwargs(), "workers": self.window.check_panel.workers_combo.workers()}
         loaded = self.current.loaded
         return loaded.model, loaded.X, loaded.y, kwargs
@@ -232,6 +239,8 @@ class ModelFileMode(QObject):
     def _check_ended(self, *_) -> None:
         self.window.training_panel.setEnabled(True)
         self.window.training_panel.setToolTip("")
+        self.checking = False
+        self.checking_changed.emit(False)
 
     def _on_failed(self, _message: str) -> None:
         if self.path is not None:  # the heatmap shows the previous version's result

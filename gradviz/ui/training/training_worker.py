@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal
 
 from gradviz.core.model.training import StepRecord, Trainer
+from gradviz.ui.common.gui_gc import collect_garbage_in_gui_thread
 from gradviz.ui.model_file.errors import error_text, user_error
 
 UPDATE_S = 0.05
@@ -102,6 +103,7 @@ class TrainingRunner(QObject):
         super().__init__(parent)
         self._thread: TrainingThread | None = None
         self._turns = 0  # nested exclusive() turns of the GUI thread
+        collect_garbage_in_gui_thread()
         app = QCoreApplication.instance()
         if app is not None:  # a quit without closing the window must not destroy a running thread
             app.aboutToQuit.connect(self.stop)
