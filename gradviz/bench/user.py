@@ -142,7 +142,7 @@ def _dask_executor(stack: ExitStack) -> tuple[str, Any]:
     except ImportError:
         return "skipped: dask is not installed (pip install 'gradviz[dask]')", None
     cluster = stack.enter_context(LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
-                                               dashboard_address=None))
+                                               dashboard_address=":0"))
     client = stack.enter_context(Client(cluster))
     return "LocalCluster(n_workers=2, threads_per_worker=1, processes=True)", client.get_executor()
 

@@ -297,7 +297,7 @@ def test_dask_cluster_gives_the_serial_numbers_and_the_users_error():
     serial = gradient_check(model, X, y)
     with (
         distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                 dashboard_address=None) as cluster,
+                                 dashboard_address=":0") as cluster,  # any free port
         distributed.Client(cluster) as client,
     ):
         executor = client.get_executor()
