@@ -10,9 +10,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractScrollArea,
     QDockWidget,
-    QFrame,
     QMainWindow,
-    QScrollArea,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,6 +33,7 @@ from gradviz.ui.classroom.presenter import apply_presenter, presenter_active
 from gradviz.ui.common.dialogs import show_error
 from gradviz.ui.common.gui_gc import collect_garbage_in_gui_thread
 from gradviz.ui.common.input_guard import install_input_guard
+from gradviz.ui.common.scrolled import scrolled
 from gradviz.ui.common.settings import AppSettings
 from gradviz.ui.document import SessionDocument
 from gradviz.ui.file_actions import FileActions
@@ -44,16 +43,6 @@ from gradviz.ui.training.training_panel import TrainingPanel
 from gradviz.ui.window_layout import WindowLayout
 
 PARAMS_MS = 250  # the schematic follows training at most this often
-
-
-def _scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area, so a dock can be smaller than its contents (it
-    scrolls, nothing is clipped)."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    return area
 
 
 def demo_session() -> Session:
@@ -106,10 +95,10 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self)
         self.files.add_undo_stack(self.undo_stack)
         left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        self.network_dock = self._dock("Network", _scrolled(self.builder), left)
+        self.network_dock = self._dock("Network", scrolled(self.builder), left)
         self.check_dock = self._dock("Check", self.check_panel, right)
-        self.training_dock = self._dock("Training", _scrolled(self.training_panel), right)
-        self.inspector_dock = self._dock("Inspector", _scrolled(self.inspector), right)
+        self.training_dock = self._dock("Training", scrolled(self.training_panel), right)
+        self.inspector_dock = self._dock("Inspector", scrolled(self.inspector), right)
         self.plots_dock = self._plots_dock()
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.check_dock, self.training_dock)
@@ -197,7 +186,7 @@ class MainWindow(QMainWindow):
         c = self.classroom
         for dock in c.docks.values():  # they shrink (and scroll) rather than grow the window
             if not isinstance(dock.widget(), QAbstractScrollArea):
-                dock.setWidget(_scrolled(dock.widget()))
+                dock.setWidget(scrolled(dock.widget()))
         self.stale.connect_classroom()
         presenter = c.actions["presenter"]
         self.files.view_menu.addSeparator()

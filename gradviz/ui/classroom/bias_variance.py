@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gradviz.core.model.training import EpochRecord, Trainer
 from gradviz.core.teach.biasvariance import LECTURE_CASES, Reading
-from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.classroom.throttle import FollowsTraining, Throttle, TurnPlot
 from gradviz.ui.common.fields import FloatField, NumberRange
 from gradviz.ui.common.scaled_label import ScaledLabel
+from gradviz.ui.common.scrolled import scrolled
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 from gradviz.ui.common.wrapped_label import WrappedLabel
 from gradviz.ui.training.live_plots import curve_colors
@@ -84,7 +84,7 @@ class BiasVariancePanel(FollowsTraining, FollowsPalette, QWidget):
         column.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(scrolled(reading), 2)
+        layout.addWidget(scrolled(reading, sideways=False), 2)
         layout.addWidget(self.key)
         layout.addWidget(self.plot, 3)
         self._apply_palette()

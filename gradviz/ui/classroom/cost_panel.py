@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from gradviz.core.teach.cost import CheckCost, iter_check_cost
 from gradviz.ui.classroom.jobs import Job, JobResults
-from gradviz.ui.classroom.layout import scrolled
+from gradviz.ui.common.scrolled import scrolled
 
 #: (network copy, X, y, gradient_check keyword arguments)
 CostSource = tuple[Any, Any, Any, dict[str, Any]]
@@ -48,7 +48,7 @@ class CostPanel(JobResults, QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(row)
-        self.results_view = scrolled(self.label)
+        self.results_view = scrolled(self.label, sideways=False)
         layout.addWidget(self.results_view, 1)
 
     def set_source(self, prepare: Callable[[], CostSource]) -> None:

@@ -1,20 +1,10 @@
-"""Layout helpers for the classroom docks: a dock must shrink to fit a 1024×768 screen, so text
-goes in a scroll area and stacked panels in a splitter."""
+"""Layout helper for the classroom docks: a dock must shrink to fit a 1024×768 screen, so
+stacked panels go in a splitter (text in a scroll area: ui/common/scrolled.py)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QVBoxLayout, QWidget
-
-
-def scrolled(widget: QWidget) -> QScrollArea:
-    """``widget`` in a frameless scroll area that scrolls vertically when the dock is short."""
-    area = QScrollArea()
-    area.setWidget(widget)
-    area.setWidgetResizable(True)
-    area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    return area
+from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
 
 
 def stack(*widgets: QWidget, stretch: tuple[int, ...] = (), side_by_side: bool = False) -> QWidget:

@@ -35,8 +35,8 @@ from gradviz.core.teach.quiz import Quiz, Round, iter_visible_bug
 from gradviz.ui.classroom.classroom import NO_NETWORK, SealBugDialog, bug_choices, describe_bug, plain_kind
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job
-from gradviz.ui.classroom.layout import scrolled
 from gradviz.ui.common.scaled_label import ScaledLabel
+from gradviz.ui.common.scrolled import scrolled
 
 KIND_PLACEHOLDER = "— which kind of bug? —"
 #: (network, X, y, gradient_check keyword arguments) for trying bugs on a copy
@@ -141,7 +141,7 @@ class ClassroomPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(seal)
         layout.addLayout(answer)
-        layout.addWidget(scrolled(self.message), 1)
+        layout.addWidget(scrolled(self.message, sideways=False), 1)
         layout.addLayout(rounds)
 
     # -- state ---------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from gradviz.core.model.spec import NetworkSpec
 from gradviz.core.teach.sanity import SanityResult, iter_sanity_checks
 from gradviz.ui.classroom.explanation_panel import STATUS_COLOURS
 from gradviz.ui.classroom.jobs import Job, JobResults
-from gradviz.ui.classroom.layout import scrolled
+from gradviz.ui.common.scrolled import scrolled
 from gradviz.ui.common.theme import FollowsPalette, style_plot
 
 RESULT_NAMES = {"initial loss": "initialLossResult", "regularization": "regularizationResult",
@@ -104,7 +104,7 @@ class SanityPanel(JobResults, FollowsPalette, QWidget):
                 column.addWidget(self.table)
         column.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(scrolled(results))
+        splitter.addWidget(scrolled(results, sideways=False))
         splitter.addWidget(self.plot)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
