@@ -51,13 +51,6 @@ class CostPanel(JobResults, QWidget):
         self.results_view = scrolled(self.label, sideways=False)
         layout.addWidget(self.results_view, 1)
 
-    def set_source(self, prepare: Callable[[], CostSource]) -> None:
-        """``prepare()`` runs on the GUI thread when a measurement starts (a ValueError is shown)."""
-        self._source = prepare
-
-    def is_running(self) -> bool:
-        return self.job.is_running()
-
     def run(self) -> None:
         if self._source is None:
             return

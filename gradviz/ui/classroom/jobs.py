@@ -5,6 +5,7 @@ thread. Starting a new job cancels the running one; ``cancel(wait=True)`` before
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -67,6 +68,15 @@ class JobResults:
 
     job: Job
     results_view: QWidget
+    _source: Callable[[], Any] | None = None
+
+    def set_source(self, prepare: Callable[[], Any]) -> None:
+        """``prepare()`` runs on the GUI thread when the work starts and returns what it works on
+        (a ValueError it raises is shown instead)."""
+        self._source = prepare
+
+    def is_running(self) -> bool:
+        return self.job.is_running()
 
     def cancel(self, wait: bool = False) -> None:
         self.job.cancel(wait=wait)

@@ -116,15 +116,8 @@ class SanityPanel(JobResults, FollowsPalette, QWidget):
         self._apply_palette()
 
     # -- running -------------------------------------------------------------------------------
-    def set_source(self, prepare: Callable[[], SanitySource]) -> None:
-        """``prepare()`` runs on the GUI thread when the checks start (a ValueError is shown)."""
-        self._source = prepare
-
     def results(self) -> list[SanityResult]:
         return list(self._results)
-
-    def is_running(self) -> bool:
-        return self.job.is_running()
 
     def run(self) -> None:
         if self._source is None:
