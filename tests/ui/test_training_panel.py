@@ -52,7 +52,9 @@ def test_play_fills_the_plots_and_pause_stops(qtbot, panel):
     plots = panel.plots
     for name in ("lossPlot", "accuracyPlot", "updateRatioPlot"):
         assert panel.findChild(pg.PlotWidget, name) is getattr(panel, name)
-    qtbot.waitUntil(lambda: curve_len(plots.loss_curve) > 0 and curve_len(plots.train_acc_curve) > 0)
+    # one plot per frame, each frame up to live_plots.MAX_WAIT after the last on a busy machine
+    qtbot.waitUntil(lambda: curve_len(plots.loss_curve) > 0 and curve_len(plots.train_acc_curve) > 0,
+                    timeout=20_000)
     assert curve_len(plots.smooth_curve) == curve_len(plots.loss_curve)
     assert set(plots.ratio_curves) == {"W1", "b1", "W2", "b2"}
 
