@@ -213,3 +213,22 @@ def test_the_largest_network_and_seed_are_accepted():
     assert len(NetworkSpec.from_dict(data).layers) == 100
     assert spec.to_json() == json.dumps(data, indent=2)
     assert NetworkSpec(2, LINEAR).to_json(indent=None) == json.dumps(NetworkSpec(2, LINEAR).to_dict())
+
+
+@pytest.mark.parametrize("gain", [0, 0.0, -1, 1000.5, 2000.0])
+def test_the_init_gain_is_refused_outside_its_range_by_name(gain):
+    with pytest.raises(ValueError, match=exactly(f"init_gain must be a number in (0, 1000]; got {gain!r}")):
+        NetworkSpec(2, [LayerSpec(3, "linear")], init_gain=gain)
+
+
+@pytest.mark.parametrize("gain", [1e-9, 0.5, 1000])
+def test_the_init_gain_is_accepted_inside_its_range(gain):
+    assert NetworkSpec(2, [LayerSpec(3, "linear")], init_gain=gain).init_gain == gain
+
+
+def test_the_init_gain_is_written_only_when_it_is_not_the_default():
+    plain = NetworkSpec(2, [LayerSpec(3, "linear")])
+    assert "init_gain" not in plain.to_dict()  # files written before the field read the same
+    scaled = NetworkSpec(2, [LayerSpec(3, "linear")], init_gain=2.0)
+    assert scaled.to_dict()["init_gain"] == 2.0
+    assert NetworkSpec.from_dict(json.loads(json.dumps(scaled.to_dict()))).init_gain == 2.0
