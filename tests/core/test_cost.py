@@ -2,6 +2,7 @@
 measured side by side; the figures' words say how each was measured."""
 
 import pytest
+from helpers import drain
 
 from gradviz.core import LayerSpec, Network, NetworkSpec
 from gradviz.core.teach.cost import REFERENCE_SAMPLE, CheckCost, check_cost, iter_check_cost
@@ -10,14 +11,7 @@ from gradviz.core.teach.cost import REFERENCE_SAMPLE, CheckCost, check_cost, ite
 def test_check_cost_measures_each_figure(rng):
     net = Network(NetworkSpec(6, [LayerSpec(50, "tanh"), LayerSpec(3, "linear")]))
     X, y = rng.normal(size=(6, 4)), rng.integers(0, 3, 4)
-    stages = []
-    run = iter_check_cost(net, X, y)
-    while True:
-        try:
-            stages.append(next(run))
-        except StopIteration as stop:
-            cost = stop.value
-            break
+    stages, cost = drain(iter_check_cost(net, X, y))
     assert stages == ["backprop", "reference loop", "fast engine"]
     assert cost.n_params == 6 * 50 + 50 + 50 * 3 + 3
     # the reference loop was timed on REFERENCE_SAMPLE components of each of the 4 blocks (b2 has 3)

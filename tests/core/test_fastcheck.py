@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import make_data, make_spec, snapshot
+from helpers import drain, make_data, make_spec, snapshot
 
 from gradviz.bench import fastcheck as bench
 from gradviz.core import LayerSpec, Network, NetworkSpec, gradient_check, iter_gradient_check
@@ -190,14 +190,7 @@ def test_progress_arrives_in_chunks_that_fill_the_report(rng, monkeypatch):
     monkeypatch.setattr(fastcheck, "CHUNK_ELEMENTS", 128)
     spec = make_spec((6, 5), "tanh", "softmax_ce", seed=1, input_dim=8)
     X, y = make_data(spec, M, rng)
-    run = iter_gradient_check(Network(spec), X, y)
-    chunks = []
-    while True:
-        try:
-            chunks.append(next(run))
-        except StopIteration as stop:
-            report = stop.value
-            break
+    chunks, report = drain(iter_gradient_check(Network(spec), X, y))
     assert report.engine == "fast"
     assert len(chunks) > len(report.blocks)
     assert [c.done for c in chunks] == sorted(c.done for c in chunks)

@@ -12,7 +12,7 @@ import sys
 
 import numpy as np
 import pytest
-from helpers import make_data, make_spec, snapshot
+from helpers import drain, make_data, make_spec, snapshot
 
 import gradviz.core
 from gradviz.core import (
@@ -47,15 +47,6 @@ def smooth_net(**kwargs) -> Network:
 def data(rng):
     return make_data(make_spec(), M, rng)
 
-
-def run_to_end(run):
-    """Drain an iter_gradient_check generator: (list of progress, report)."""
-    progress = []
-    while True:
-        try:
-            progress.append(next(run))
-        except StopIteration as stop:
-            return progress, stop.value
 
 
 def test_the_engine_is_the_one_asked_for(data, engine):
@@ -276,7 +267,7 @@ def test_tiny_gradients_warn_toward_loss_scale(data):
 # -- the generator: progress and cancel ---------------------------------------------------------
 def test_progress_reaches_total_and_fills_the_report(data):
     net = smooth_net()
-    progress, report = run_to_end(iter_gradient_check(net, *data))
+    progress, report = drain(iter_gradient_check(net, *data))
     total = net.spec.n_params
     assert progress
     assert all(p.total == total for p in progress)
@@ -295,13 +286,13 @@ def test_progress_reaches_total_and_fills_the_report(data):
 
 
 def test_progress_with_sample_counts_only_sampled_components(data):
-    progress, report = run_to_end(iter_gradient_check(smooth_net(), *data, sample=2))
+    progress, report = drain(iter_gradient_check(smooth_net(), *data, sample=2))
     assert progress[-1].done == progress[-1].total == report.n_checked == 2 * 6
 
 
 def test_generator_matches_gradient_check(data):
     net = smooth_net()
-    _, report = run_to_end(iter_gradient_check(net, *data))
+    _, report = drain(iter_gradient_check(net, *data))
     direct = gradient_check(net, *data)
     for name, block in direct.blocks.items():
         np.testing.assert_array_equal(report.blocks[name].numeric, block.numeric)

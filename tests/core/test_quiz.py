@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+from helpers import drain
 
 from gradviz.core import BUG_KINDS, Bug, LayerSpec, Network, NetworkSpec, gradient_check
 from gradviz.core.teach.quiz import Quiz, bug_is_visible, home_blocks, iter_visible_bug, plantable_bugs
@@ -17,14 +18,6 @@ def net():
 def data(rng):
     return rng.normal(size=(2, 6)), rng.integers(0, 3, 6)
 
-
-def run_to_end(generator):
-    tried = []
-    while True:
-        try:
-            tried.append(next(generator))
-        except StopIteration as stop:
-            return tried, stop.value
 
 
 def test_home_blocks_are_where_the_formula_changes():
@@ -74,10 +67,10 @@ def test_visible_bugs_depend_on_the_check_settings(data):
 def test_iter_visible_bug_skips_what_the_check_cannot_see(data):
     net = Network(NetworkSpec(2, [LayerSpec(4, "tanh", keep_prob=0.5), LayerSpec(3, "linear")]))
     hidden = [Bug("dropout_mask_missing", 1), Bug("dropout_scale_missing", 1)]
-    tried, found = run_to_end(iter_visible_bug(net, *data, {}, seed=3, candidates=[*hidden, Bug("db_x4", 2)]))
+    tried, found = drain(iter_visible_bug(net, *data, {}, seed=3, candidates=[*hidden, Bug("db_x4", 2)]))
     assert found == Bug("db_x4", 2)
     assert tried[-1] == found
-    tried, found = run_to_end(iter_visible_bug(net, *data, {}, candidates=hidden))
+    tried, found = drain(iter_visible_bug(net, *data, {}, candidates=hidden))
     assert found is None
     assert set(tried) == set(hidden)
 
